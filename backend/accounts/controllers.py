@@ -1,0 +1,131 @@
+"""HTTP endpoints for logging in and out, personal API tokens, and user administration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import Cookie
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from backend.accounts.middleware import SESSION_COOKIE
+from backend.accounts.principal import Principal, allow
+from backend.services import Services
+from schemas import accounts as wire
+from schemas.accounts import Role
+
+__all__ = ["AuthController", "UserController"]
+
+
+def _secure(request: Request[Any, Any, Any], services: Services) -> bool:
+    mode = services.ctx.settings.cookie_secure
+    return mode == "always" or (mode == "auto" and request.url.scheme == "https")
+
+
+class AuthController(Controller):
+    """Login sessions and the caller's own tokens."""
+
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post(
+        "/login",
+        exclude_from_auth=True,
+        opt={"rate_limited": True},
+        summary="Log in with username and password",
+        description="Sets the session cookie and returns the CSRF token for unsafe requests. "
+        "A wrong password and an unknown user give the same 401 `invalid_credentials`.",
+    )
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        data: JSONBody[wire.LoginRequest],
+    ) -> Response[wire.SessionInfo]:
+        token, info = await services.accounts.login(data.username, data.password)
+        ttl = services.ctx.settings.session_ttl
+        cookie = Cookie(
+            key=SESSION_COOKIE,
+            value=token,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request, services),
+            path="/",
+            max_age=int(ttl.total_seconds()),
+        )
+        return Response(info, cookies=[cookie])
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the current session")
+    async def logout(self, services: Services, principal: Principal) -> Response[None]:
+        await services.accounts.logout(principal)
+        response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @get("/me", summary="The logged-in user")
+    async def me(self, services: Services, principal: Principal) -> wire.User:
+        return await services.accounts.get_user(principal, principal.user_id)
+
+    @get("/tokens", summary="The caller's personal API tokens")
+    async def list_tokens(self, services: Services, principal: Principal) -> list[wire.ApiToken]:
+        return await services.accounts.list_api_tokens(principal)
+
+    @post(
+        "/tokens",
+        status_code=HTTP_201_CREATED,
+        summary="Create a personal API token (its secret is shown once)",
+    )
+    async def create_token(
+        self,
+        services: Services,
+        principal: Principal,
+        data: JSONBody[wire.ApiTokenCreate],
+    ) -> wire.ApiTokenCreated:
+        return await services.accounts.create_api_token(principal.user_id, data.name)
+
+    @post(
+        "/tokens/{token_id:int}/revoke",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Revoke one of the caller's tokens",
+    )
+    async def revoke_token(
+        self, services: Services, principal: Principal, token_id: int
+    ) -> Response[None]:
+        await services.accounts.revoke_api_token(principal, token_id)
+        return Response(None, status_code=HTTP_204_NO_CONTENT)
+
+
+class UserController(Controller):
+    """Staff accounts of the admin's commune."""
+
+    path = "/api/v1/users"
+    tags = ["users"]
+    guards = [allow(Role.admin)]
+
+    @get("/", summary="Users of the commune")
+    async def list_users(self, services: Services, principal: Principal) -> list[wire.User]:
+        return await services.accounts.list_users(principal)
+
+    @post("/", status_code=HTTP_201_CREATED, summary="Create a user in the commune")
+    async def create_user(
+        self,
+        services: Services,
+        principal: Principal,
+        data: JSONBody[wire.UserCreate],
+    ) -> wire.User:
+        return await services.accounts.create_user(principal.commune_code, data)
+
+    @get("/{user_id:int}", summary="One user")
+    async def get_user(self, services: Services, principal: Principal, user_id: int) -> wire.User:
+        return await services.accounts.get_user(principal, user_id)
+
+    @patch("/{user_id:int}", summary="Change a user's name, role, password or active flag")
+    async def update_user(
+        self,
+        services: Services,
+        principal: Principal,
+        user_id: int,
+        data: JSONBody[wire.UserUpdate],
+    ) -> wire.User:
+        return await services.accounts.update_user(principal, user_id, data)

@@ -1,0 +1,68 @@
+"""Authentication of every request: a bearer token, or a session cookie plus its CSRF token."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Any
+
+from litestar.connection import ASGIConnection
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from backend.accounts.principal import Principal
+from backend.errors import AppError, ErrorCode
+
+if TYPE_CHECKING:
+    from backend.accounts.services import AccountService
+
+__all__ = ["CSRF_HEADER", "SESSION_COOKIE", "AuthenticationMiddleware"]
+
+SESSION_COOKIE = "luudong_session"
+"""Cookie holding a clerk's session token (HttpOnly, SameSite=Lax)."""
+
+CSRF_HEADER = "x-csrf-token"
+"""Header carrying the session's CSRF token on unsafe requests."""
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    """Resolves the caller to a :class:`Principal`.
+
+    ``Authorization: Bearer`` wins over the cookie and needs no CSRF token (a browser never adds
+    that header on its own). A session cookie is an ambient credential, so unsafe methods must
+    also carry the session's CSRF token (synchronizer-token pattern, compared in constant time).
+    Routes marked ``exclude_from_auth`` (health, login, public pages) are skipped.
+    """
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        accounts: AccountService = connection.app.state.services.accounts
+        header = connection.headers.get("authorization")
+        if header is not None:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise AppError(ErrorCode.unauthenticated, "Tiêu đề Authorization không hợp lệ.")
+            principal = await accounts.principal_for_api_token(token.strip())
+            if principal is None:
+                raise AppError(
+                    ErrorCode.unauthenticated, "Mã truy cập không hợp lệ hoặc đã thu hồi."
+                )
+            return AuthenticationResult(user=principal, auth=None)
+
+        cookie = connection.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise AppError(ErrorCode.unauthenticated, "Cần đăng nhập.")
+        principal = await accounts.principal_for_session(cookie)
+        if principal is None:
+            raise AppError(ErrorCode.unauthenticated, "Phiên đăng nhập đã hết hạn.")
+        if connection.scope.get("method", "GET") not in _SAFE_METHODS:
+            _check_csrf(connection, principal)
+        return AuthenticationResult(user=principal, auth=None)
+
+
+def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> None:
+    sent = connection.headers.get(CSRF_HEADER, "")
+    expected = principal.csrf_token or ""
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise AppError(ErrorCode.csrf_failed, "Thiếu hoặc sai mã chống giả mạo (CSRF).")

@@ -1,0 +1,47 @@
+"""Who is calling, and the guards that check it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from backend.errors import AppError, ErrorCode
+from schemas.accounts import Role
+
+__all__ = ["Principal", "allow", "principal_of"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated staff member, bound to one commune."""
+
+    user_id: int
+    username: str
+    role: Role
+    commune_code: str
+    via: Literal["session", "token"]
+    session_id: int | None = None
+    csrf_token: str | None = None
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The caller; the authentication middleware guarantees there is one on guarded routes."""
+    user = connection.scope.get("user")
+    if not isinstance(user, Principal):
+        raise AppError(ErrorCode.unauthenticated, "Cần đăng nhập.")
+    return user
+
+
+def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard admitting only the given roles (403 ``forbidden`` for the others)."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if principal_of(connection).role not in roles:
+            raise AppError(ErrorCode.forbidden, "Vai trò của bạn không được phép thao tác này.")
+
+    guard.__name__ = f"allow_{'_'.join(r.value for r in roles)}"
+    return guard

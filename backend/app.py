@@ -1,0 +1,123 @@
+"""The app factory: everything the service needs is built here, from a Settings object."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from backend import __version__
+from backend.accounts.controllers import AuthController, UserController
+from backend.accounts.middleware import SESSION_COOKIE, AuthenticationMiddleware
+from backend.accounts.principal import Principal, principal_of
+from backend.catalog.controllers import ProcedureController
+from backend.clock import Clock, SystemClock
+from backend.communes.controllers import CommuneController, TeamController
+from backend.context import Context
+from backend.db.engine import Database
+from backend.db.registry import TABLES
+from backend.errors import exception_handlers
+from backend.services import Services
+from backend.settings import Settings
+from backend.system.controllers import SystemController
+
+__all__ = ["app_from_env", "create_app"]
+
+CONTROLLERS = (
+    SystemController,
+    AuthController,
+    UserController,
+    CommuneController,
+    TeamController,
+    ProcedureController,
+)
+
+
+def _provide_services(state: State) -> Services:
+    services: Services = state.services
+    return services
+
+
+def _provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    return principal_of(request)
+
+
+def _is_rate_limited(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.route_handler.opt.get("rate_limited", False))
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
+    """Build the Litestar app for ``settings``.
+
+    The database engine is created and bound to the tables here, not at import; the PostgreSQL
+    pool opens on startup and closes on shutdown.
+    """
+    db = Database(settings.database_url, pool_size=settings.pg_pool_size)
+    db.bind(TABLES)
+    services = Services.build(Context(db=db, clock=clock or SystemClock(), settings=settings))
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
+        await db.start()
+        try:
+            yield
+        finally:
+            await db.stop()
+
+    return Litestar(
+        route_handlers=list(CONTROLLERS),
+        state=State({"services": services}),
+        dependencies={
+            "services": Provide(_provide_services, sync_to_thread=False),
+            "principal": Provide(_provide_principal, sync_to_thread=False),
+        },
+        middleware=[
+            RateLimitConfig(
+                rate_limit=("minute", settings.login_attempts_per_minute),
+                check_throttle_handler=_is_rate_limited,
+            ).middleware,
+            DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema"]),
+        ],
+        exception_handlers=exception_handlers(),
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_request_body,
+        openapi_config=OpenAPIConfig(
+            title="Lưu Động API",
+            version=__version__,
+            description="Field-sync backend for Vietnamese roaming public-service teams. "
+            "Errors are RFC 9457 problem+json with a stable `code`.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer"),
+                    "session": SecurityScheme(
+                        type="apiKey", name=SESSION_COOKIE, security_scheme_in="cookie"
+                    ),
+                }
+            ),
+            security=[{"bearer": []}, {"session": []}],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="debug" if settings.debug else "never",
+        ),
+        debug=settings.debug,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Factory for ASGI servers (``uvicorn --factory backend.app:app_from_env``)."""
+    logging.getLogger("luudong").setLevel(logging.INFO)
+    return create_app(Settings.from_env())

@@ -1,0 +1,109 @@
+"""HTTP endpoints for the procedure catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
+
+from backend.accounts.principal import Principal, allow
+from backend.services import Services
+from schemas import catalog as wire
+from schemas.accounts import Role
+
+__all__ = ["ProcedureController"]
+
+_ADMIN = [allow(Role.admin)]
+
+
+def _etag(commune_code: str, revision: int) -> str:
+    return f'W/"catalog-{commune_code}-{revision}"'
+
+
+class ProcedureController(Controller):
+    """The caller's commune's procedures: every role reads, admins write."""
+
+    path = "/api/v1/procedures"
+    tags = ["catalog"]
+
+    @get(
+        "/",
+        summary="Procedures of the commune",
+        description="With `since_revision`, only procedures changed after that catalog revision "
+        "(retired ones included, `active: false`). The weak ETag names the catalog revision; "
+        "`If-None-Match` with it answers 304.",
+    )
+    async def list_procedures(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        principal: Principal,
+        since_revision: int | None = None,
+        include_inactive: bool = False,
+    ) -> Response[list[wire.Procedure]]:
+        revision = await services.catalog.revision(principal.commune_code)
+        etag = _etag(principal.commune_code, revision)
+        headers = {"ETag": etag, "X-Catalog-Revision": str(revision)}
+        if request.headers.get("if-none-match") == etag:
+            return Response([], status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        procedures = await services.catalog.list(
+            principal, since_revision=since_revision, include_inactive=include_inactive
+        )
+        return Response(procedures, headers=headers)
+
+    @post("/", guards=_ADMIN, status_code=HTTP_201_CREATED, summary="Add a procedure")
+    async def create_procedure(
+        self, services: Services, principal: Principal, data: JSONBody[wire.ProcedureCreate]
+    ) -> wire.Procedure:
+        return await services.catalog.create(principal, data)
+
+    @get("/export", summary="The whole catalog as an import-ready JSON document")
+    async def export_catalog(
+        self, services: Services, principal: Principal
+    ) -> Response[wire.CatalogDocument]:
+        document = await services.catalog.export(principal)
+        filename = f"danh-muc-thu-tuc-{principal.commune_code}-r{document.revision}.json"
+        return Response(
+            document, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        )
+
+    @post(
+        "/import",
+        guards=_ADMIN,
+        summary="Merge a catalog document by procedure code (all or nothing)",
+        request_max_body_size=16 * 1024 * 1024,
+    )
+    async def import_catalog(
+        self, services: Services, principal: Principal, data: JSONBody[wire.CatalogDocument]
+    ) -> wire.CatalogImportResult:
+        return await services.catalog.import_catalog(principal, data)
+
+    @get("/{procedure_id:int}", summary="One procedure")
+    async def get_procedure(
+        self, services: Services, principal: Principal, procedure_id: int
+    ) -> wire.Procedure:
+        return await services.catalog.get(principal, procedure_id)
+
+    @patch("/{procedure_id:int}", guards=_ADMIN, summary="Change a procedure")
+    async def update_procedure(
+        self,
+        services: Services,
+        principal: Principal,
+        procedure_id: int,
+        data: JSONBody[wire.ProcedureUpdate],
+    ) -> wire.Procedure:
+        return await services.catalog.update(principal, procedure_id, data)
+
+    @delete(
+        "/{procedure_id:int}",
+        guards=_ADMIN,
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Retire a procedure (devices see it inactive on their next sync)",
+    )
+    async def retire_procedure(
+        self, services: Services, principal: Principal, procedure_id: int
+    ) -> Response[None]:
+        await services.catalog.retire(principal, procedure_id)
+        return Response(None, status_code=HTTP_204_NO_CONTENT)

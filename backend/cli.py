@@ -1,0 +1,166 @@
+"""``luudong``: server management from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+import msgspec
+from rich.console import Console
+
+from backend import __version__
+from backend.clock import SystemClock
+from backend.context import Context
+from backend.db.engine import Database
+from backend.db.migrate import apply_pending
+from backend.db.registry import TABLES
+from backend.errors import AppError
+from backend.services import Services
+from backend.settings import Settings, SettingsError
+from schemas.accounts import Role, UserCreate
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _run(work: Callable[[Services], Awaitable[T]]) -> T:
+    """Run ``work`` against the configured database, with clear errors for the usual faults."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        err_console.print(f"[red]Cấu hình sai:[/red] {exc}")
+        sys.exit(2)
+
+    async def main() -> T:
+        db = Database(settings.database_url, pool_size=2)
+        db.bind(TABLES)
+        await db.start()
+        try:
+            return await work(
+                Services.build(Context(db=db, clock=SystemClock(), settings=settings))
+            )
+        finally:
+            await db.stop()
+
+    try:
+        return asyncio.run(main())
+    except AppError as exc:
+        err_console.print(f"[red]{exc.code.value}:[/red] {exc.detail}")
+        sys.exit(1)
+    except msgspec.ValidationError as exc:
+        err_console.print(f"[red]validation_failed:[/red] {exc}")
+        sys.exit(1)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="luudong")
+def main() -> None:
+    """Lưu Động server management. Settings come from the environment (see README)."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+
+    async def work(services: Services) -> list[str]:
+        return await apply_pending(services.ctx.db)
+
+    applied = _run(work)
+    if applied:
+        for migration_id in applied:
+            console.print(f"[green]applied[/green] {migration_id}")
+    else:
+        console.print("database is up to date")
+
+
+@main.command("add-commune")
+@click.argument("code")
+@click.option("--agency-code", help="The one-stop office's code used in dossier codes.")
+def add_commune(code: str, agency_code: str | None) -> None:
+    """Register commune CODE (official 5-digit code) with its official name."""
+
+    async def work(services: Services) -> str:
+        commune = await services.communes.register(code, agency_code)
+        return f"{commune.code} {commune.name}, {commune.province_name}"
+
+    console.print(f"[green]registered[/green] {_run(work)}")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--commune", "commune_code", required=True, help="5-digit commune code.")
+@click.option("--full-name", default="")
+def create_user(username: str, password: str, role: str, commune_code: str, full_name: str) -> None:
+    """Create a staff account (the commune is registered if it is not yet)."""
+
+    async def work(services: Services) -> str:
+        await services.communes.register(commune_code)
+        data = msgspec.convert(
+            {"username": username, "password": password, "role": role, "full_name": full_name},
+            UserCreate,
+        )
+        user = await services.accounts.create_user(commune_code, data)
+        return f"{user.username} ({user.role.value}, {user.commune_code})"
+
+    console.print(f"[green]created[/green] {_run(work)}")
+
+
+@main.command("create-token")
+@click.option("--username", required=True)
+@click.option("--name", default="command line", help="What the token is for.")
+def create_token(username: str, name: str) -> None:
+    """Print a new personal API token for USERNAME (shown once)."""
+
+    async def work(services: Services) -> str:
+        user_id = await services.accounts.find_user_id(username)
+        if user_id is None:
+            err_console.print(f"[red]not_found:[/red] no user {username!r}")
+            sys.exit(1)
+        created = await services.accounts.create_api_token(user_id, name)
+        return created.token
+
+    click.echo(_run(work))
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo communes, teams, users and procedure catalog (idempotent)."""
+    from backend.demo import DEMO_USERS, seed
+
+    _run(seed)
+    console.print("[green]demo data ready[/green]")
+    for user in DEMO_USERS:
+        console.print(f"  {user.role.value:<7} {user.username} / {user.password}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Overrides HOST.")
+@click.option("--port", default=None, type=int, help="Overrides PORT.")
+@click.option("--workers", default=1, show_default=True)
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Run the HTTP server."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    host = host or settings.host
+    port = port or settings.port
+    console.print(f"Lưu Động {__version__} on http://{host}:{port}")
+    console.print(f"  API docs  http://{host}:{port}/schema")
+    console.print(f"  ready     http://{host}:{port}/ready")
+    uvicorn.run(
+        "backend.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )

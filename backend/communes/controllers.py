@@ -1,0 +1,78 @@
+"""HTTP endpoints for the caller's commune and its teams."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from backend.accounts.principal import Principal, allow
+from backend.services import Services
+from schemas import communes as wire
+from schemas.accounts import Role
+
+__all__ = ["CommuneController", "TeamController"]
+
+_ADMIN = [allow(Role.admin)]
+
+
+class CommuneController(Controller):
+    """The caller's own commune."""
+
+    path = "/api/v1/commune"
+    tags = ["communes"]
+
+    @get("/", summary="The caller's commune")
+    async def get_commune(self, services: Services, principal: Principal) -> wire.Commune:
+        return await services.communes.get(principal.commune_code)
+
+    @patch("/", guards=_ADMIN, summary="Set the commune's agency code")
+    async def update_commune(
+        self, services: Services, principal: Principal, data: JSONBody[wire.CommuneUpdate]
+    ) -> wire.Commune:
+        return await services.communes.update(principal, data)
+
+
+class TeamController(Controller):
+    """Field teams of the caller's commune: every role reads, admins write."""
+
+    path = "/api/v1/teams"
+    tags = ["teams"]
+
+    @get("/", summary="Teams of the commune")
+    async def list_teams(
+        self, services: Services, principal: Principal, include_inactive: bool = False
+    ) -> list[wire.Team]:
+        return await services.communes.list_teams(principal, include_inactive=include_inactive)
+
+    @post("/", guards=_ADMIN, status_code=HTTP_201_CREATED, summary="Create a team")
+    async def create_team(
+        self, services: Services, principal: Principal, data: JSONBody[wire.TeamCreate]
+    ) -> wire.Team:
+        return await services.communes.create_team(principal, data)
+
+    @get("/{team_id:int}", summary="One team")
+    async def get_team(self, services: Services, principal: Principal, team_id: int) -> wire.Team:
+        return await services.communes.get_team(principal, team_id)
+
+    @patch("/{team_id:int}", guards=_ADMIN, summary="Change a team")
+    async def update_team(
+        self,
+        services: Services,
+        principal: Principal,
+        team_id: int,
+        data: JSONBody[wire.TeamUpdate],
+    ) -> wire.Team:
+        return await services.communes.update_team(principal, team_id, data)
+
+    @delete(
+        "/{team_id:int}",
+        guards=_ADMIN,
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Retire a team (kept for history, hidden from listings)",
+    )
+    async def delete_team(
+        self, services: Services, principal: Principal, team_id: int
+    ) -> Response[None]:
+        await services.communes.deactivate_team(principal, team_id)
+        return Response(None, status_code=HTTP_204_NO_CONTENT)

@@ -1,0 +1,22 @@
+"""Every table of the service, in dependency order (referenced tables first)."""
+
+from __future__ import annotations
+
+from piccolo.table import Table
+
+from backend.accounts.tables import ApiToken, LoginSession, User
+from backend.catalog.tables import Procedure
+from backend.communes.tables import Commune, Team
+from backend.db.tables import Counter
+
+__all__ = ["TABLES"]
+
+TABLES: tuple[type[Table], ...] = (
+    Counter,
+    Commune,
+    Team,
+    User,
+    LoginSession,
+    ApiToken,
+    Procedure,
+)

@@ -1,0 +1,193 @@
+"""The one error catalogue, and its mapping to RFC 9457 problem+json, done once for the app.
+
+Every failure a client can act on has a stable ``code`` here; ``docs/errors.md`` lists them.
+Services raise :class:`AppError` with a code; framework exceptions are translated below.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from schemas.common import FieldError, Problem
+
+__all__ = ["CATALOGUE", "AppError", "ErrorCode", "exception_handlers", "problem_response"]
+
+logger = logging.getLogger("luudong.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ErrorCode(StrEnum):
+    """Stable machine codes. Never rename one: clients branch on them."""
+
+    malformed_json = "malformed_json"
+    validation_failed = "validation_failed"
+    unsupported_media_type = "unsupported_media_type"
+    body_too_large = "body_too_large"
+    invalid_credentials = "invalid_credentials"
+    unauthenticated = "unauthenticated"
+    csrf_failed = "csrf_failed"
+    forbidden = "forbidden"
+    not_found = "not_found"
+    method_not_allowed = "method_not_allowed"
+    username_taken = "username_taken"
+    procedure_code_taken = "procedure_code_taken"
+    unknown_commune = "unknown_commune"
+    stale_version = "stale_version"
+    rate_limited = "rate_limited"
+    not_ready = "not_ready"
+    internal_error = "internal_error"
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """How one code travels over HTTP."""
+
+    status: int
+    title: str
+
+
+CATALOGUE: dict[ErrorCode, ErrorSpec] = {
+    ErrorCode.malformed_json: ErrorSpec(400, "Request body is not valid JSON"),
+    ErrorCode.validation_failed: ErrorSpec(422, "Request values are invalid"),
+    ErrorCode.unsupported_media_type: ErrorSpec(415, "Unsupported media type"),
+    ErrorCode.body_too_large: ErrorSpec(413, "Request body too large"),
+    ErrorCode.invalid_credentials: ErrorSpec(401, "Wrong username or password"),
+    ErrorCode.unauthenticated: ErrorSpec(401, "Authentication required"),
+    ErrorCode.csrf_failed: ErrorSpec(403, "CSRF token missing or wrong"),
+    ErrorCode.forbidden: ErrorSpec(403, "Not allowed for this role"),
+    ErrorCode.not_found: ErrorSpec(404, "Not found"),
+    ErrorCode.method_not_allowed: ErrorSpec(405, "Method not allowed"),
+    ErrorCode.username_taken: ErrorSpec(409, "Username already exists"),
+    ErrorCode.procedure_code_taken: ErrorSpec(409, "Procedure code already in the catalog"),
+    ErrorCode.unknown_commune: ErrorSpec(422, "Unknown commune code"),
+    ErrorCode.stale_version: ErrorSpec(409, "Edited by someone else meanwhile"),
+    ErrorCode.rate_limited: ErrorSpec(429, "Too many requests"),
+    ErrorCode.not_ready: ErrorSpec(503, "Service not ready"),
+    ErrorCode.internal_error: ErrorSpec(500, "Internal error"),
+}
+
+
+class AppError(Exception):
+    """A failure with a catalogue code, raised by services and guards."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+    @property
+    def status(self) -> int:
+        """HTTP status of this error's code."""
+        return CATALOGUE[self.code].status
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    code: ErrorCode,
+    detail: str,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
+    """Build the problem+json response for ``code``."""
+    spec = CATALOGUE[code]
+    return Response(
+        Problem(
+            type=f"urn:luudong:problem:{code.value}",
+            title=spec.title,
+            status=spec.status,
+            code=code.value,
+            detail=detail,
+            instance=request.url.path,
+            errors=errors,
+        ),
+        status_code=spec.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _app_error(request: Request[Any, Any, Any], exc: AppError) -> Response[Problem]:
+    return problem_response(request, exc.code, exc.detail, errors=exc.errors, headers=exc.headers)
+
+
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+    errors = [
+        FieldError(
+            field=f"{item.get('source', 'body')}.{item.get('key', '')}".rstrip("."),
+            message=str(item.get("message", "")),
+        )
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    return problem_response(
+        request, ErrorCode.validation_failed, "Dữ liệu gửi lên không hợp lệ.", errors=errors
+    )
+
+
+_HTTP_CODES: dict[int, tuple[ErrorCode, str]] = {
+    400: (ErrorCode.malformed_json, "Nội dung gửi lên không đọc được."),
+    401: (ErrorCode.unauthenticated, "Cần đăng nhập."),
+    403: (ErrorCode.forbidden, "Không có quyền thực hiện thao tác này."),
+    404: (ErrorCode.not_found, "Không tìm thấy."),
+    405: (ErrorCode.method_not_allowed, "Phương thức không được hỗ trợ."),
+    413: (ErrorCode.body_too_large, "Nội dung gửi lên quá lớn."),
+    415: (ErrorCode.unsupported_media_type, "Kiểu nội dung không được hỗ trợ."),
+    429: (ErrorCode.rate_limited, "Quá nhiều yêu cầu, vui lòng thử lại sau."),
+}
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    if exc.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
+        return _internal(request, exc)
+    code, detail = _HTTP_CODES.get(exc.status_code, (ErrorCode.validation_failed, exc.detail))
+    if code is ErrorCode.malformed_json and exc.detail:
+        detail = f"{detail} ({exc.detail})"
+    return problem_response(request, code, detail, headers=exc.headers)
+
+
+def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(request, ErrorCode.internal_error, "Lỗi hệ thống, vui lòng thử lại.")
+
+
+def exception_handlers() -> dict[type[Exception] | int, Any]:
+    """The app-level mapping of every exception to problem+json."""
+    return {
+        AppError: _app_error,
+        ValidationException: _validation,
+        ClientException: _http,
+        NotAuthorizedException: _http,
+        PermissionDeniedException: _http,
+        NotFoundException: _http,
+        MethodNotAllowedException: _http,
+        TooManyRequestsException: _http,
+        HTTPException: _http,
+        Exception: _internal,
+    }

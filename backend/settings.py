@@ -1,0 +1,140 @@
+"""Settings: one object, read from the environment when the app is built, never at import."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["Settings", "SettingsError"]
+
+CookieSecure = Literal["auto", "always", "never"]
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot run with."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the service can be told from outside.
+
+    Build it with :meth:`from_env` in entry points and construct it directly in tests.
+    """
+
+    database_url: str = "sqlite:///var/luudong.sqlite3"
+    """``sqlite:///relative/path``, ``sqlite:////absolute/path`` or ``postgresql://user@host/db``."""
+
+    media_root: Path = Path("var/media")
+    """Folder of the content-addressed blob store and its derived artifacts."""
+
+    secret_key: str = field(repr=False)
+    """Server secret: keys the hashes of bearer and session tokens (a database copy alone
+    cannot be used to check guessed tokens offline). Rotating it signs everybody out."""
+
+    host: str = "127.0.0.1"
+    """Address the HTTP server binds to."""
+
+    port: int = 8000
+    """Port the HTTP server listens on."""
+
+    debug: bool = False
+    """Litestar debug mode (tracebacks in error responses): never in production."""
+
+    session_ttl: timedelta = timedelta(hours=10)
+    """Lifetime of a clerk's login session: one working day at the counter."""
+
+    cookie_secure: CookieSecure = "auto"
+    """``auto`` marks cookies Secure when the request came over HTTPS (behind a proxy that sets
+    ``X-Forwarded-Proto``), ``always`` and ``never`` force it."""
+
+    login_attempts_per_minute: int = 10
+    """Login attempts one client address may make per minute before 429."""
+
+    max_request_body: int = 1_048_576
+    """Largest JSON request body accepted, in bytes (uploads have their own limit)."""
+
+    pg_pool_size: int = 10
+    """Connections in each worker's PostgreSQL pool."""
+
+    @property
+    def engine_kind(self) -> Literal["sqlite", "postgres"]:
+        """Which database engine :attr:`database_url` names."""
+        if self.database_url.startswith("sqlite:"):
+            return "sqlite"
+        return "postgres"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from environment variables (``os.environ`` by default).
+
+        ``SECRET_KEY`` may be given directly; otherwise it is read from ``SECRET_KEY_FILE``
+        (default ``var/secret_key``), which is created with a fresh random key the first time, so
+        the embedded default needs no set-up and the CLI and the server agree on it.
+        """
+        env = os.environ if environ is None else environ
+        database_url = env.get("DATABASE_URL", cls.database_url)
+        if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise SettingsError(
+                "DATABASE_URL must start with sqlite:/// or postgresql:// "
+                f"(got {database_url.split(':', 1)[0]!r})"
+            )
+        cookie_secure = env.get("COOKIE_SECURE", "auto")
+        if cookie_secure not in ("auto", "always", "never"):
+            raise SettingsError("COOKIE_SECURE must be auto, always or never")
+        return cls(
+            database_url=database_url,
+            media_root=Path(env.get("MEDIA_ROOT", str(cls.media_root))),
+            secret_key=_secret_key(env),
+            host=env.get("HOST", cls.host),
+            port=_int(env, "PORT", cls.port),
+            debug=env.get("DEBUG", "").lower() in ("1", "true", "yes"),
+            session_ttl=timedelta(
+                minutes=_int(env, "SESSION_TTL_MINUTES", int(cls.session_ttl.total_seconds() // 60))
+            ),
+            cookie_secure=cookie_secure,  # type: ignore[arg-type]
+            login_attempts_per_minute=_int(
+                env, "LOGIN_ATTEMPTS_PER_MINUTE", cls.login_attempts_per_minute
+            ),
+            max_request_body=_int(env, "MAX_REQUEST_BODY", cls.max_request_body),
+            pg_pool_size=_int(env, "PG_POOL_SIZE", cls.pg_pool_size),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _secret_key(env: Mapping[str, str]) -> str:
+    if key := env.get("SECRET_KEY"):
+        if len(key) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters")
+        return key
+    path = Path(env.get("SECRET_KEY_FILE", "var/secret_key"))
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting at once must not overwrite each other's key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise SettingsError(f"{path} must hold a secret key of at least 32 characters")
+    return key

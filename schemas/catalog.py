@@ -1,0 +1,152 @@
+"""Wire types for the procedure catalog."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from schemas.common import CommuneCode
+
+__all__ = [
+    "CATALOG_FORMAT",
+    "CatalogDocument",
+    "CatalogImportResult",
+    "DocumentKind",
+    "OnlineLevel",
+    "Procedure",
+    "ProcedureCode",
+    "ProcedureCreate",
+    "ProcedureUpdate",
+    "RequiredDocument",
+]
+
+CATALOG_FORMAT = "luudong.catalog/1"
+"""Identifier of the import/export document format."""
+
+ProcedureCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^\d\.\d{6}$",
+        description="National procedure code from the national procedure database: N.NNNNNN.",
+        examples=["1.001193"],
+    ),
+]
+"""National procedure code ``N.NNNNNN``."""
+
+DocumentKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]{1,64}$", examples=["to_khai"])]
+"""Stable key of a required document within its procedure (``snake_case``)."""
+
+ProcedureName = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+ProcessingDays = Annotated[int, msgspec.Meta(ge=0, le=365)]
+"""Working days; 0 means the same day."""
+FeeVnd = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
+LongText = Annotated[str, msgspec.Meta(max_length=4000)]
+
+
+class DocumentKind(StrEnum):
+    """Which form of a document is to be submitted."""
+
+    original = "original"
+    """Bản chính."""
+    copy = "copy"
+    """Bản sao (certified, or a copy shown with the original)."""
+    original_or_copy = "original_or_copy"
+    """Bản chính hoặc bản sao."""
+
+
+class OnlineLevel(StrEnum):
+    """Online service level under Decree 42/2022/NĐ-CP."""
+
+    full = "full"
+    """Toàn trình: submitted, processed and returned online (or by post)."""
+    partial = "partial"
+    """Một phần: some step needs the citizen in person."""
+
+
+class RequiredDocument(msgspec.Struct, frozen=True):
+    """One document of a procedure's dossier (thành phần hồ sơ)."""
+
+    key: DocumentKey
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    kind: DocumentKind
+    required: bool = True
+    """False for documents needed only in some cases."""
+    note: LongText = ""
+    """When the document is needed, or what may replace it."""
+
+
+class ProcedureCreate(msgspec.Struct, frozen=True, kw_only=True):
+    """A procedure to add to the commune's catalog; also the import/export item."""
+
+    code: ProcedureCode
+    name: ProcedureName
+    field: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    """Lĩnh vực, e.g. Hộ tịch, Chứng thực."""
+    processing_days: ProcessingDays | None = None
+    """Working days from receipt to result; ``None`` where the published source is silent."""
+    processing_note: LongText = ""
+    """The processing time as published, when it is more than a number of days."""
+    documents: list[RequiredDocument] = msgspec.field(default_factory=list)
+    fee_vnd: FeeVnd | None = None
+    """Fee in đồng; ``None`` where it is set locally or varies (see ``fee_note``)."""
+    fee_note: LongText = ""
+    online_level: OnlineLevel | None = None
+    result: LongText = ""
+    """What the citizen receives (kết quả thực hiện)."""
+    legal_basis: LongText = ""
+    """Legal texts the figures come from."""
+    active: bool = True
+
+
+class ProcedureUpdate(msgspec.Struct, frozen=True, kw_only=True):
+    """Fields to change. ``version``, when given, must match (else 409 ``stale_version``)."""
+
+    name: ProcedureName | UnsetType = UNSET
+    field: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
+    processing_days: ProcessingDays | UnsetType | None = UNSET
+    processing_note: LongText | UnsetType = UNSET
+    documents: list[RequiredDocument] | UnsetType = UNSET
+    fee_vnd: FeeVnd | UnsetType | None = UNSET
+    fee_note: LongText | UnsetType = UNSET
+    online_level: OnlineLevel | UnsetType | None = UNSET
+    result: LongText | UnsetType = UNSET
+    legal_basis: LongText | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+    version: int | UnsetType = UNSET
+
+
+class Procedure(ProcedureCreate, frozen=True, kw_only=True):
+    """A procedure in a commune's catalog."""
+
+    id: int
+    commune_code: CommuneCode
+    version: int
+    """Edits of this procedure so far (1 when created)."""
+    revision: int
+    """Catalog revision of the last change: a device asks for ``since_revision``."""
+    created_at: datetime
+    updated_at: datetime
+
+
+class CatalogDocument(msgspec.Struct, frozen=True, kw_only=True):
+    """A whole catalog, for export and import."""
+
+    format: Literal["luudong.catalog/1"] = "luudong.catalog/1"
+    procedures: list[ProcedureCreate]
+    commune_code: CommuneCode | None = None
+    """Set on export; ignored on import (a catalog is imported into the caller's commune)."""
+    revision: int | None = None
+    """Catalog revision at export; ignored on import."""
+
+
+class CatalogImportResult(msgspec.Struct, frozen=True):
+    """What an import changed."""
+
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    revision: int

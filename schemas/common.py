@@ -1,0 +1,76 @@
+"""Types shared by every part of the wire protocol."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+
+__all__ = [
+    "CommuneCode",
+    "FieldError",
+    "NonEmptyStr",
+    "Page",
+    "Problem",
+    "ShortStr",
+]
+
+CommuneCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^\d{5}$",
+        description="Official 5-digit commune code (Decision 124/2004/QĐ-TTg).",
+        examples=["26734"],
+    ),
+]
+"""A commune's permanent 5-digit code."""
+
+NonEmptyStr = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+"""A required line of text."""
+
+ShortStr = Annotated[str, msgspec.Meta(max_length=500)]
+"""An optional line of text (may be empty)."""
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    """One rejected field of a request."""
+
+    field: str
+    """Where the value was: ``body.code``, ``query.limit``..."""
+    message: str
+    """What is wrong with it."""
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An RFC 9457 problem document. Clients branch on ``code``, never on ``detail``."""
+
+    type: str
+    """URI naming the problem type (``urn:luudong:problem:<code>``)."""
+    title: str
+    """Short English summary of the problem type."""
+    status: int
+    """HTTP status code."""
+    code: str
+    """Stable machine code from the error catalogue (``docs/errors.md``)."""
+    detail: str
+    """Human explanation of this occurrence (Vietnamese where a clerk reads it)."""
+    instance: str | None = None
+    """Path of the request that failed."""
+    errors: list[FieldError] | None = None
+    """Per-field reasons when ``code`` is ``validation_failed``."""
+
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    """One page of a listing."""
+
+    items: list[T]
+    """The rows of this page."""
+    total: int
+    """Rows matching the filters over all pages."""
+    limit: int
+    """Page size used."""
+    offset: int
+    """Rows skipped before this page."""

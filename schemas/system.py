@@ -1,0 +1,23 @@
+"""Wire types for liveness and readiness probes."""
+
+from __future__ import annotations
+
+import msgspec
+
+__all__ = ["Health", "Readiness"]
+
+
+class Health(msgspec.Struct, frozen=True):
+    """The process is up."""
+
+    status: str
+    version: str
+
+
+class Readiness(msgspec.Struct, frozen=True):
+    """The database answers and every migration is applied."""
+
+    status: str
+    database: str
+    """``sqlite`` or ``postgres``."""
+    migrations_applied: int
