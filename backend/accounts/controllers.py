@@ -6,7 +6,8 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import Cookie
-from litestar.params import JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.middleware import SESSION_COOKIE
@@ -18,7 +19,7 @@ from schemas.accounts import Role
 __all__ = ["AuthController", "UserController"]
 
 
-def _secure(request: Request[Any, Any, Any], services: Services) -> bool:
+def _secure(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> bool:
     mode = services.ctx.settings.cookie_secure
     return mode == "always" or (mode == "auto" and request.url.scheme == "https")
 
@@ -40,7 +41,7 @@ class AuthController(Controller):
     async def login(
         self,
         request: Request[Any, Any, Any],
-        services: Services,
+        services: NamedDependency[Services],
         data: JSONBody[wire.LoginRequest],
     ) -> Response[wire.SessionInfo]:
         token, info = await services.accounts.login(data.username, data.password)
@@ -57,18 +58,24 @@ class AuthController(Controller):
         return Response(info, cookies=[cookie])
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the current session")
-    async def logout(self, services: Services, principal: Principal) -> Response[None]:
+    async def logout(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> Response[None]:
         await services.accounts.logout(principal)
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
     @get("/me", summary="The logged-in user")
-    async def me(self, services: Services, principal: Principal) -> wire.User:
+    async def me(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> wire.User:
         return await services.accounts.get_user(principal, principal.user_id)
 
     @get("/tokens", summary="The caller's personal API tokens")
-    async def list_tokens(self, services: Services, principal: Principal) -> list[wire.ApiToken]:
+    async def list_tokens(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> list[wire.ApiToken]:
         return await services.accounts.list_api_tokens(principal)
 
     @post(
@@ -78,8 +85,8 @@ class AuthController(Controller):
     )
     async def create_token(
         self,
-        services: Services,
-        principal: Principal,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
         data: JSONBody[wire.ApiTokenCreate],
     ) -> wire.ApiTokenCreated:
         return await services.accounts.create_api_token(principal.user_id, data.name)
@@ -90,7 +97,10 @@ class AuthController(Controller):
         summary="Revoke one of the caller's tokens",
     )
     async def revoke_token(
-        self, services: Services, principal: Principal, token_id: int
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        token_id: FromPath[int],
     ) -> Response[None]:
         await services.accounts.revoke_api_token(principal, token_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)
@@ -104,28 +114,35 @@ class UserController(Controller):
     guards = [allow(Role.admin)]
 
     @get("/", summary="Users of the commune")
-    async def list_users(self, services: Services, principal: Principal) -> list[wire.User]:
+    async def list_users(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> list[wire.User]:
         return await services.accounts.list_users(principal)
 
     @post("/", status_code=HTTP_201_CREATED, summary="Create a user in the commune")
     async def create_user(
         self,
-        services: Services,
-        principal: Principal,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
         data: JSONBody[wire.UserCreate],
     ) -> wire.User:
         return await services.accounts.create_user(principal.commune_code, data)
 
     @get("/{user_id:int}", summary="One user")
-    async def get_user(self, services: Services, principal: Principal, user_id: int) -> wire.User:
+    async def get_user(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        user_id: FromPath[int],
+    ) -> wire.User:
         return await services.accounts.get_user(principal, user_id)
 
     @patch("/{user_id:int}", summary="Change a user's name, role, password or active flag")
     async def update_user(
         self,
-        services: Services,
-        principal: Principal,
-        user_id: int,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        user_id: FromPath[int],
         data: JSONBody[wire.UserUpdate],
     ) -> wire.User:
         return await services.accounts.update_user(principal, user_id, data)

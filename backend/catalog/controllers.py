@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
 from backend.accounts.principal import Principal, allow
@@ -38,10 +39,10 @@ class ProcedureController(Controller):
     async def list_procedures(
         self,
         request: Request[Any, Any, Any],
-        services: Services,
-        principal: Principal,
-        since_revision: int | None = None,
-        include_inactive: bool = False,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        since_revision: FromQuery[int | None] = None,
+        include_inactive: FromQuery[bool] = False,
     ) -> Response[list[wire.Procedure]]:
         revision = await services.catalog.revision(principal.commune_code)
         etag = _etag(principal.commune_code, revision)
@@ -55,13 +56,16 @@ class ProcedureController(Controller):
 
     @post("/", guards=_ADMIN, status_code=HTTP_201_CREATED, summary="Add a procedure")
     async def create_procedure(
-        self, services: Services, principal: Principal, data: JSONBody[wire.ProcedureCreate]
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        data: JSONBody[wire.ProcedureCreate],
     ) -> wire.Procedure:
         return await services.catalog.create(principal, data)
 
     @get("/export", summary="The whole catalog as an import-ready JSON document")
     async def export_catalog(
-        self, services: Services, principal: Principal
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
     ) -> Response[wire.CatalogDocument]:
         document = await services.catalog.export(principal)
         filename = f"danh-muc-thu-tuc-{principal.commune_code}-r{document.revision}.json"
@@ -76,22 +80,28 @@ class ProcedureController(Controller):
         request_max_body_size=16 * 1024 * 1024,
     )
     async def import_catalog(
-        self, services: Services, principal: Principal, data: JSONBody[wire.CatalogDocument]
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        data: JSONBody[wire.CatalogDocument],
     ) -> wire.CatalogImportResult:
         return await services.catalog.import_catalog(principal, data)
 
     @get("/{procedure_id:int}", summary="One procedure")
     async def get_procedure(
-        self, services: Services, principal: Principal, procedure_id: int
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        procedure_id: FromPath[int],
     ) -> wire.Procedure:
         return await services.catalog.get(principal, procedure_id)
 
     @patch("/{procedure_id:int}", guards=_ADMIN, summary="Change a procedure")
     async def update_procedure(
         self,
-        services: Services,
-        principal: Principal,
-        procedure_id: int,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        procedure_id: FromPath[int],
         data: JSONBody[wire.ProcedureUpdate],
     ) -> wire.Procedure:
         return await services.catalog.update(principal, procedure_id, data)
@@ -103,7 +113,10 @@ class ProcedureController(Controller):
         summary="Retire a procedure (devices see it inactive on their next sync)",
     )
     async def retire_procedure(
-        self, services: Services, principal: Principal, procedure_id: int
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        procedure_id: FromPath[int],
     ) -> Response[None]:
         await services.catalog.retire(principal, procedure_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)

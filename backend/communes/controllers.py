@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.principal import Principal, allow
@@ -23,12 +24,17 @@ class CommuneController(Controller):
     tags = ["communes"]
 
     @get("/", summary="The caller's commune")
-    async def get_commune(self, services: Services, principal: Principal) -> wire.Commune:
+    async def get_commune(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> wire.Commune:
         return await services.communes.get(principal.commune_code)
 
     @patch("/", guards=_ADMIN, summary="Set the commune's agency code")
     async def update_commune(
-        self, services: Services, principal: Principal, data: JSONBody[wire.CommuneUpdate]
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        data: JSONBody[wire.CommuneUpdate],
     ) -> wire.Commune:
         return await services.communes.update(principal, data)
 
@@ -41,26 +47,37 @@ class TeamController(Controller):
 
     @get("/", summary="Teams of the commune")
     async def list_teams(
-        self, services: Services, principal: Principal, include_inactive: bool = False
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        include_inactive: FromQuery[bool] = False,
     ) -> list[wire.Team]:
         return await services.communes.list_teams(principal, include_inactive=include_inactive)
 
     @post("/", guards=_ADMIN, status_code=HTTP_201_CREATED, summary="Create a team")
     async def create_team(
-        self, services: Services, principal: Principal, data: JSONBody[wire.TeamCreate]
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        data: JSONBody[wire.TeamCreate],
     ) -> wire.Team:
         return await services.communes.create_team(principal, data)
 
     @get("/{team_id:int}", summary="One team")
-    async def get_team(self, services: Services, principal: Principal, team_id: int) -> wire.Team:
+    async def get_team(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        team_id: FromPath[int],
+    ) -> wire.Team:
         return await services.communes.get_team(principal, team_id)
 
     @patch("/{team_id:int}", guards=_ADMIN, summary="Change a team")
     async def update_team(
         self,
-        services: Services,
-        principal: Principal,
-        team_id: int,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        team_id: FromPath[int],
         data: JSONBody[wire.TeamUpdate],
     ) -> wire.Team:
         return await services.communes.update_team(principal, team_id, data)
@@ -72,7 +89,10 @@ class TeamController(Controller):
         summary="Retire a team (kept for history, hidden from listings)",
     )
     async def delete_team(
-        self, services: Services, principal: Principal, team_id: int
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        team_id: FromPath[int],
     ) -> Response[None]:
         await services.communes.deactivate_team(principal, team_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)

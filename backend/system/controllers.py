@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 
 from backend import __version__
 from backend.db.migrate import known_migrations, pending_ids
@@ -32,7 +33,7 @@ class SystemController(Controller):
         exclude_from_auth=True,
         summary="The database answers and all migrations are applied (else 503 not_ready)",
     )
-    async def ready(self, services: Services) -> Readiness:
+    async def ready(self, services: NamedDependency[Services]) -> Readiness:
         db = services.ctx.db
         try:
             pending = await pending_ids(db)

@@ -1,0 +1,114 @@
+"""Arrangement helpers shared by the tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import httpx
+from litestar import Litestar
+
+from backend.accounts.secrets import hash_password
+from backend.accounts.tables import User
+from backend.services import Services
+from schemas.accounts import Role
+
+COMMUNE_A = "07192"  # Đặc khu Cô Tô, Quảng Ninh
+COMMUNE_B = "18073"  # Phường Thành Sen, Hà Tĩnh
+PASSWORD = "correct horse battery"
+
+
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@dataclass
+class Account:
+    """A staff account made for a test, with a personal token to act as it."""
+
+    username: str
+    role: Role
+    commune: str
+    user_id: int
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """Headers that authenticate as this account."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class Staff:
+    """Admins, clerks and viewers of two communes."""
+
+    client: httpx.AsyncClient
+    accounts: dict[str, Account] = field(default_factory=dict)
+
+    @classmethod
+    async def create(cls, client: httpx.AsyncClient, services: Services) -> Staff:
+        staff = cls(client)
+        for commune, suffix in ((COMMUNE_A, "a"), (COMMUNE_B, "b")):
+            await services.communes.register(commune, f"TEST.{commune}")
+            for role in Role:
+                username = f"{role.value}.{suffix}"
+                # Inserted directly with one shared hash: argon2 is slow on purpose, and the
+                # service's own create_user path has tests of its own.
+                rows = await User.insert(
+                    User(
+                        username=username,
+                        password_hash=_password_hash(),
+                        role=role.value,
+                        commune=commune,
+                        created_at=services.ctx.clock.now(),
+                    )
+                ).returning(User.id)
+                user_id = int(rows[0]["id"])
+                token = await services.accounts.create_api_token(user_id, "test")
+                staff.accounts[username] = Account(username, role, commune, user_id, token.token)
+        return staff
+
+    def __getitem__(self, username: str) -> Account:
+        return self.accounts[username]
+
+    async def login(self, username: str, password: str = PASSWORD) -> dict[str, Any]:
+        """Log in through the API (sets the client's cookie); returns the session info."""
+        response = await self.client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@asynccontextmanager
+async def app_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client bound to the app, in the current event loop.
+
+    The database is opened and closed here rather than through the ASGI lifespan, whose task
+    group cannot span pytest-asyncio's separate set-up and tear-down tasks; the lifespan itself
+    is exercised by the tests that start the server as a real process.
+    """
+    db = app.state.services.ctx.db
+    await db.start()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+        ) as client:
+            yield client
+    finally:
+        await db.stop()
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert ``response`` is problem+json with ``status`` and ``code``; return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    assert body["status"] == status
+    return body
