@@ -59,6 +59,14 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    passed = len(reporter.stats.get("passed", [])) if reporter else 0
+    if exitstatus == 0 and passed == 0 and not session.config.option.collectonly:
+        # A run that executed nothing must not look green.
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _PG_PROBLEM:
         terminalreporter.write_sep("!", "POSTGRESQL NOT TESTED", red=True, bold=True)
@@ -121,6 +129,15 @@ def database_url(engine_name: str, request: pytest.FixtureRequest, tmp_path: Pat
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("pg_database")
     asyncio.run(_truncate_all(url))
+    return url
+
+
+@pytest.fixture
+def empty_database_url(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no tables at all, on the engine under test."""
+    if engine_name == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    url: str = request.getfixturevalue("fresh_pg_database")
     return url
 
 

@@ -43,12 +43,12 @@ class ProcedureController(Controller):
         principal: NamedDependency[Principal],
         since_revision: FromQuery[int | None] = None,
         include_inactive: FromQuery[bool] = False,
-    ) -> Response[list[wire.Procedure]]:
+    ) -> Response[list[wire.Procedure] | None]:
         revision = await services.catalog.revision(principal.commune_code)
         etag = _etag(principal.commune_code, revision)
         headers = {"ETag": etag, "X-Catalog-Revision": str(revision)}
         if request.headers.get("if-none-match") == etag:
-            return Response([], status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+            return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=headers)
         procedures = await services.catalog.list(
             principal, since_revision=since_revision, include_inactive=include_inactive
         )

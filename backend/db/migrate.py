@@ -83,11 +83,12 @@ async def pending_ids(db: Database) -> list[str]:
 async def apply_pending(db: Database, *, now: datetime | None = None) -> list[str]:
     """Apply every pending migration in order; return the ids applied."""
     applied: list[str] = []
-    await db.execute(_TRACKING_DDL)
     for migration in known_migrations():
         async with db.transaction():
             if db.kind == "postgres":
                 await db.execute("SELECT pg_advisory_xact_lock({})", _ADVISORY_LOCK_KEY)
+            # Under the lock: concurrent CREATE TABLE IF NOT EXISTS races on PostgreSQL.
+            await db.execute(_TRACKING_DDL)
             rows = await db.execute("SELECT 1 FROM luudong_migration WHERE id = {}", migration.id)
             if rows:
                 continue

@@ -1,0 +1,54 @@
+# Lưu Động: `make run` starts the server with demo data, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint format system-deps clean
+
+## System libraries the Python packages load at run time (zbar for QR decoding).
+system-deps:
+	@if ! ldconfig -p | grep -q 'libzbar\.so\.0'; then \
+		echo "==> installing libzbar0 (Debian package)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends libzbar0; \
+	fi
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+		echo "==> installing python3-venv (Debian package)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends python3-venv; }
+
+$(STAMP): pyproject.toml | system-deps
+	@echo "==> creating $(VENV) and installing the project"
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+## Start the server on 127.0.0.1:$${PORT:-8000} with SQLite and demo data.
+run: $(STAMP)
+	$(BIN)/luudong migrate
+	$(BIN)/luudong seed-demo
+	$(BIN)/luudong serve
+
+## Run the whole suite: database tests on SQLite, and on PostgreSQL at TEST_DATABASE_URL.
+test: $(STAMP)
+	$(BIN)/pytest
+
+## ruff (lint and format check) and mypy.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

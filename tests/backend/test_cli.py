@@ -1,0 +1,184 @@
+"""The ``luudong`` command and the server, as real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update(SECRET_KEY_FILE=str(tmp_path / "secret_key"), **extra)
+    return env
+
+
+def _luudong(
+    *args: str, env: dict[str, str], cwd: Path, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(BIN / "luudong"), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _server(env: dict[str, str], cwd: Path) -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "luudong"), "serve", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                output = proc.stdout.read() if proc.stdout else ""
+                pytest.fail(f"server did not become ready:\n{output}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_cli__migrate_create_user_and_token__token_works_on_a_running_server(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    env = _env(tmp_path, DATABASE_URL=empty_database_url)
+
+    assert "applied m0001_initial" in _luudong("migrate", env=env, cwd=tmp_path).stdout
+    assert "up to date" in _luudong("migrate", env=env, cwd=tmp_path).stdout
+    created = _luudong(
+        "create-user",
+        "--username",
+        "chu.tich",
+        "--password",
+        "mat khau rat dai",
+        "--role",
+        "admin",
+        "--commune",
+        "07192",
+        env=env,
+        cwd=tmp_path,
+    )
+    token = _luudong("create-token", "--username", "chu.tich", env=env, cwd=tmp_path).stdout.strip()
+
+    assert "mat khau rat dai" not in created.stdout + created.stderr
+    assert token.startswith("ldp_")
+    with _server(env, tmp_path) as base:
+        me = httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200
+        assert me.json()["username"] == "chu.tich"
+        assert me.json()["commune_code"] == "07192"
+
+
+def test_cli__bad_input_exits_nonzero_with_a_clear_code(tmp_path: Path) -> None:
+    env = _env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    _luudong("migrate", env=env, cwd=tmp_path)
+
+    unknown_commune = _luudong(
+        "create-user",
+        "--username",
+        "ai.do",
+        "--password",
+        "mat khau rat dai",
+        "--role",
+        "clerk",
+        "--commune",
+        "99999",
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    short_password = _luudong(
+        "create-user",
+        "--username",
+        "ai.do",
+        "--password",
+        "ngan",
+        "--role",
+        "clerk",
+        "--commune",
+        "07192",
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    no_user = _luudong("create-token", "--username", "khong.co", env=env, cwd=tmp_path, check=False)
+    bad_url = _luudong(
+        "migrate", env={**env, "DATABASE_URL": "mysql://x"}, cwd=tmp_path, check=False
+    )
+
+    assert unknown_commune.returncode == 1
+    assert "unknown_commune" in unknown_commune.stderr
+    assert short_password.returncode == 1
+    assert "validation_failed" in short_password.stderr
+    assert no_user.returncode == 1
+    assert "not_found" in no_user.stderr
+    assert bad_url.returncode == 2
+    assert "DATABASE_URL" in bad_url.stderr
+
+
+def test_make_run_flow__embedded_default_serves_the_demo_catalog_to_the_demo_admin(
+    tmp_path: Path,
+) -> None:
+    env = _env(tmp_path, MEDIA_ROOT=str(tmp_path / "media"))
+    _luudong("migrate", env=env, cwd=tmp_path)
+    seeded = _luudong("seed-demo", env=env, cwd=tmp_path)
+    _luudong("seed-demo", env=env, cwd=tmp_path)
+
+    assert "admin.coto / demo-admin-2026" in seeded.stdout
+    assert (tmp_path / "var" / "luudong.sqlite3").exists()
+    with _server(env, tmp_path) as base, httpx.Client(base_url=base) as client:
+        assert client.get("/ready").json()["database"] == "sqlite"
+        login = client.post(
+            "/api/v1/auth/login", json={"username": "admin.coto", "password": "demo-admin-2026"}
+        )
+        assert login.status_code == 201
+        procedures = client.get("/api/v1/procedures").json()
+        teams = client.get("/api/v1/teams").json()
+        assert len(procedures) >= 15
+        assert len(teams) == 2, "seeding twice must not duplicate the demo teams"
+        assert "Đăng ký khai sinh" in {p["name"] for p in procedures}
