@@ -75,6 +75,15 @@ class Staff:
     def __getitem__(self, username: str) -> Account:
         return self.accounts[username]
 
+    async def post_created(
+        self, path: str, body: dict[str, Any], as_: str = "admin.a"
+    ) -> dict[str, Any]:
+        """POST ``body`` to ``path`` as ``as_``, assert 201 and return the created resource."""
+        response = await self.client.post(path, json=body, headers=self[as_].auth)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
     async def login(self, username: str, password: str = PASSWORD) -> dict[str, Any]:
         """Log in through the API (sets the client's cookie); returns the session info."""
         response = await self.client.post(

@@ -24,17 +24,10 @@ BIRTH = {
 }
 
 
-async def _create(client: httpx.AsyncClient, staff: Staff, body: dict[str, object]) -> dict:
-    response = await client.post("/api/v1/procedures", json=body, headers=staff["admin.a"].auth)
-    assert response.status_code == 201, response.text
-    procedure: dict = response.json()
-    return procedure
-
-
 async def test_create__stores_documents_and_starts_at_version_1(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    created = await _create(client, staff, BIRTH)
+    created = await staff.post_created("/api/v1/procedures", BIRTH)
 
     assert created["version"] == 1
     assert created["revision"] == 1
@@ -97,7 +90,7 @@ async def test_create__duplicate_document_keys_is_422(
 async def test_create__same_code_twice_in_a_commune_is_409_but_fine_in_another(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    await _create(client, staff, BIRTH)
+    await staff.post_created("/api/v1/procedures", BIRTH)
 
     again = await client.post("/api/v1/procedures", json=BIRTH, headers=staff["admin.a"].auth)
     other = await client.post("/api/v1/procedures", json=BIRTH, headers=staff["admin.b"].auth)
@@ -109,7 +102,7 @@ async def test_create__same_code_twice_in_a_commune_is_409_but_fine_in_another(
 async def test_update__bumps_version_and_revision_and_stale_version_is_409(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    created = await _create(client, staff, BIRTH)
+    created = await staff.post_created("/api/v1/procedures", BIRTH)
     url = f"/api/v1/procedures/{created['id']}"
     auth = staff["admin.a"].auth
 
@@ -127,14 +120,18 @@ async def test_list__since_revision_returns_only_changes_including_retired(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
     auth = staff["admin.a"].auth
-    birth = await _create(client, staff, BIRTH)
-    await _create(client, staff, {**BIRTH, "code": "1.000656", "name": "Đăng ký khai tử"})
+    birth = await staff.post_created("/api/v1/procedures", BIRTH)
+    await staff.post_created(
+        "/api/v1/procedures", {**BIRTH, "code": "1.000656", "name": "Đăng ký khai tử"}
+    )
     revision = int(
         (await client.get("/api/v1/procedures", headers=auth)).headers["x-catalog-revision"]
     )
 
     await client.delete(f"/api/v1/procedures/{birth['id']}", headers=auth)
-    await _create(client, staff, {**BIRTH, "code": "1.000894", "name": "Đăng ký kết hôn"})
+    await staff.post_created(
+        "/api/v1/procedures", {**BIRTH, "code": "1.000894", "name": "Đăng ký kết hôn"}
+    )
 
     changes = (
         await client.get(f"/api/v1/procedures?since_revision={revision}", headers=auth)
@@ -148,12 +145,14 @@ async def test_list__etag_answers_304_until_the_catalog_changes(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
     auth = staff["clerk.a"].auth
-    await _create(client, staff, BIRTH)
+    await staff.post_created("/api/v1/procedures", BIRTH)
     first = await client.get("/api/v1/procedures", headers=auth)
     etag = first.headers["etag"]
 
     unchanged = await client.get("/api/v1/procedures", headers={**auth, "If-None-Match": etag})
-    await _create(client, staff, {**BIRTH, "code": "1.000656", "name": "Đăng ký khai tử"})
+    await staff.post_created(
+        "/api/v1/procedures", {**BIRTH, "code": "1.000656", "name": "Đăng ký khai tử"}
+    )
     changed = await client.get("/api/v1/procedures", headers={**auth, "If-None-Match": etag})
 
     assert unchanged.status_code == 304
@@ -165,7 +164,7 @@ async def test_list__etag_answers_304_until_the_catalog_changes(
 async def test_other_commune__cannot_read_or_edit_procedures(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    created = await _create(client, staff, BIRTH)
+    created = await staff.post_created("/api/v1/procedures", BIRTH)
     url = f"/api/v1/procedures/{created['id']}"
 
     assert_problem(await client.get(url, headers=staff["clerk.b"].auth), 404, "not_found")
@@ -178,8 +177,10 @@ async def test_other_commune__cannot_read_or_edit_procedures(
 async def test_export_then_import__recreates_the_catalog_in_another_commune(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    await _create(client, staff, BIRTH)
-    await _create(client, staff, {**BIRTH, "code": "1.000656", "name": "Đăng ký khai tử"})
+    await staff.post_created("/api/v1/procedures", BIRTH)
+    await staff.post_created(
+        "/api/v1/procedures", {**BIRTH, "code": "1.000656", "name": "Đăng ký khai tử"}
+    )
     exported = await client.get("/api/v1/procedures/export", headers=staff["viewer.a"].auth)
     assert "attachment" in exported.headers["content-disposition"]
 

@@ -15,17 +15,10 @@ POINT = {
 }
 
 
-async def _create(client: httpx.AsyncClient, staff: Staff, body: dict[str, object]) -> dict:
-    response = await client.post("/api/v1/teams", json=body, headers=staff["admin.a"].auth)
-    assert response.status_code == 201, response.text
-    team: dict = response.json()
-    return team
-
-
 async def test_create_team__residential_point_keeps_its_cultural_house(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    team = await _create(client, staff, POINT)
+    team = await staff.post_created("/api/v1/teams", POINT)
 
     assert team["kind"] == "residential_point"
     assert team["cultural_house_address"] == "Nhà văn hoá thôn Nam Hà"
@@ -59,7 +52,7 @@ async def test_create_team__unknown_kind_is_422(client: httpx.AsyncClient, staff
 async def test_update_team__bumps_version_and_stale_version_is_409(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    team = await _create(client, staff, POINT)
+    team = await staff.post_created("/api/v1/teams", POINT)
     url = f"/api/v1/teams/{team['id']}"
     auth = staff["admin.a"].auth
 
@@ -76,7 +69,7 @@ async def test_update_team__bumps_version_and_stale_version_is_409(
 async def test_update_team__switching_to_point_requires_address(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    team = await _create(client, staff, {"kind": "roaming", "name": "Tổ lưu động 2"})
+    team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ lưu động 2"})
 
     response = await client.patch(
         f"/api/v1/teams/{team['id']}",
@@ -90,7 +83,7 @@ async def test_update_team__switching_to_point_requires_address(
 async def test_delete_team__retires_it_from_listing_but_keeps_the_row(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    team = await _create(client, staff, POINT)
+    team = await staff.post_created("/api/v1/teams", POINT)
     auth = staff["admin.a"].auth
 
     response = await client.delete(f"/api/v1/teams/{team['id']}", headers=auth)
@@ -104,7 +97,7 @@ async def test_delete_team__retires_it_from_listing_but_keeps_the_row(
 async def test_other_commune__clerk_cannot_read_or_change_the_team(
     client: httpx.AsyncClient, staff: Staff
 ) -> None:
-    team = await _create(client, staff, POINT)
+    team = await staff.post_created("/api/v1/teams", POINT)
     url = f"/api/v1/teams/{team['id']}"
 
     read = await client.get(url, headers=staff["clerk.b"].auth)
