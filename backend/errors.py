@@ -48,6 +48,7 @@ class ErrorCode(StrEnum):
     method_not_allowed = "method_not_allowed"
     username_taken = "username_taken"
     procedure_code_taken = "procedure_code_taken"
+    agency_code_taken = "agency_code_taken"
     unknown_commune = "unknown_commune"
     stale_version = "stale_version"
     rate_limited = "rate_limited"
@@ -76,6 +77,7 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.method_not_allowed: ErrorSpec(405, "Method not allowed"),
     ErrorCode.username_taken: ErrorSpec(409, "Username already exists"),
     ErrorCode.procedure_code_taken: ErrorSpec(409, "Procedure code already in the catalog"),
+    ErrorCode.agency_code_taken: ErrorSpec(409, "Agency code used by another commune"),
     ErrorCode.unknown_commune: ErrorSpec(422, "Unknown commune code"),
     ErrorCode.stale_version: ErrorSpec(409, "Edited by someone else meanwhile"),
     ErrorCode.rate_limited: ErrorSpec(429, "Too many requests"),

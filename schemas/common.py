@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 import msgspec
 
-__all__ = [
-    "CommuneCode",
-    "FieldError",
-    "NonEmptyStr",
-    "Page",
-    "Problem",
-    "ShortStr",
-]
+__all__ = ["CommuneCode", "FieldError", "Problem"]
 
 CommuneCode = Annotated[
     str,
@@ -24,12 +17,6 @@ CommuneCode = Annotated[
     ),
 ]
 """A commune's permanent 5-digit code."""
-
-NonEmptyStr = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-"""A required line of text."""
-
-ShortStr = Annotated[str, msgspec.Meta(max_length=500)]
-"""An optional line of text (may be empty)."""
 
 
 class FieldError(msgspec.Struct, frozen=True):
@@ -58,19 +45,3 @@ class Problem(msgspec.Struct, omit_defaults=True):
     """Path of the request that failed."""
     errors: list[FieldError] | None = None
     """Per-field reasons when ``code`` is ``validation_failed``."""
-
-
-T = TypeVar("T")
-
-
-class Page(msgspec.Struct, Generic[T], frozen=True):
-    """One page of a listing."""
-
-    items: list[T]
-    """The rows of this page."""
-    total: int
-    """Rows matching the filters over all pages."""
-    limit: int
-    """Page size used."""
-    offset: int
-    """Rows skipped before this page."""

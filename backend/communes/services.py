@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from msgspec import UNSET
@@ -10,6 +12,7 @@ from backend.accounts.principal import Principal
 from backend.communes.tables import Commune, Team
 from backend.communes.units import lookup_commune
 from backend.context import Context
+from backend.db.engine import is_unique_violation
 from backend.errors import AppError, ErrorCode
 from schemas import communes as wire
 from schemas.common import FieldError
@@ -57,6 +60,20 @@ def _check_address(kind: wire.TeamKind, address: str | None) -> None:
         )
 
 
+@asynccontextmanager
+async def _agency_code_unique(agency_code: str | None) -> AsyncIterator[None]:
+    """Turn a unique-index violation on the agency code into ``agency_code_taken``."""
+    try:
+        yield
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise AppError(
+                ErrorCode.agency_code_taken,
+                f"Mã cơ quan {agency_code} đã được xã khác sử dụng.",
+            ) from None
+        raise
+
+
 class CommuneService:
     """Registering communes and managing their teams, always within the caller's commune."""
 
@@ -71,7 +88,7 @@ class CommuneService:
         unit = lookup_commune(code)
         if unit is None:
             raise AppError(ErrorCode.unknown_commune, f"Không có xã/phường mã {code}.")
-        async with self.ctx.db.transaction():
+        async with _agency_code_unique(agency_code), self.ctx.db.transaction():
             existing = await Commune.select().where(Commune.code == code).first()
             if existing is None:
                 await Commune.insert(
@@ -96,10 +113,11 @@ class CommuneService:
         return _commune(row)
 
     async def update(self, principal: Principal, data: wire.CommuneUpdate) -> wire.Commune:
-        """Change the caller's commune's agency code."""
-        await Commune.update({Commune.agency_code: data.agency_code}).where(
-            Commune.code == principal.commune_code
-        )
+        """Change the caller's commune's agency code (unique: it starts every dossier code)."""
+        async with _agency_code_unique(data.agency_code), self.ctx.db.transaction():
+            await Commune.update({Commune.agency_code: data.agency_code}).where(
+                Commune.code == principal.commune_code
+            )
         return await self.get(principal.commune_code)
 
     # --- teams ----------------------------------------------------------------------------

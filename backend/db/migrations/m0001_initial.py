@@ -35,7 +35,7 @@ async def forwards(db: Database) -> None:
         name = Varchar(length=200)
         province_code = Varchar(length=2)
         province_name = Varchar(length=200)
-        agency_code = Varchar(length=40, null=True, default=None)
+        agency_code = Varchar(length=40, null=True, default=None, unique=True)
         created_at = Timestamptz()
 
     class Team(Table, tablename="team", db=engine):

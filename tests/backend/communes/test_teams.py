@@ -135,3 +135,15 @@ async def test_commune__agency_code_with_path_characters_is_422(
     )
 
     assert_problem(response, 422, "validation_failed")
+
+
+async def test_commune__agency_code_of_another_commune_is_409(
+    client: httpx.AsyncClient, staff: Staff
+) -> None:
+    response = await client.patch(
+        "/api/v1/commune", json={"agency_code": "TEST.18073"}, headers=staff["admin.a"].auth
+    )
+
+    assert_problem(response, 409, "agency_code_taken")
+    body = (await client.get("/api/v1/commune", headers=staff["admin.a"].auth)).json()
+    assert body["agency_code"] == "TEST.07192"
