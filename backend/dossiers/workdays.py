@@ -28,7 +28,7 @@ class WorkCalendar:
     def __init__(
         self, extra_days_off: Iterable[date] = (), extra_working_days: Iterable[date] = ()
     ):
-        self._national = holidays.VN()
+        self._national = holidays.country_holidays("VN")
         self._off = frozenset(extra_days_off)
         self._work = frozenset(extra_working_days)
 
