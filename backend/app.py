@@ -27,6 +27,7 @@ from backend.communes.controllers import CommuneController, TeamController
 from backend.context import Context
 from backend.db.engine import Database
 from backend.db.registry import TABLES
+from backend.dossiers.controllers import DossierController
 from backend.errors import exception_handlers
 from backend.services import Services
 from backend.settings import Settings
@@ -41,6 +42,7 @@ CONTROLLERS = (
     CommuneController,
     TeamController,
     ProcedureController,
+    DossierController,
 )
 
 

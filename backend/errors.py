@@ -51,6 +51,13 @@ class ErrorCode(StrEnum):
     agency_code_taken = "agency_code_taken"
     unknown_commune = "unknown_commune"
     stale_version = "stale_version"
+    illegal_transition = "illegal_transition"
+    unknown_procedure = "unknown_procedure"
+    unknown_document = "unknown_document"
+    consent_required = "consent_required"
+    dossier_conflict = "dossier_conflict"
+    agency_code_missing = "agency_code_missing"
+    processing_time_unknown = "processing_time_unknown"
     rate_limited = "rate_limited"
     not_ready = "not_ready"
     internal_error = "internal_error"
@@ -80,6 +87,13 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.agency_code_taken: ErrorSpec(409, "Agency code used by another commune"),
     ErrorCode.unknown_commune: ErrorSpec(422, "Unknown commune code"),
     ErrorCode.stale_version: ErrorSpec(409, "Edited by someone else meanwhile"),
+    ErrorCode.illegal_transition: ErrorSpec(409, "Action not allowed in the dossier's status"),
+    ErrorCode.unknown_procedure: ErrorSpec(422, "Procedure not in the commune's catalog"),
+    ErrorCode.unknown_document: ErrorSpec(422, "Document key not required by the procedure"),
+    ErrorCode.consent_required: ErrorSpec(422, "The applicant's consent is missing"),
+    ErrorCode.dossier_conflict: ErrorSpec(409, "Dossier id already used with other content"),
+    ErrorCode.agency_code_missing: ErrorSpec(409, "The commune has no agency code yet"),
+    ErrorCode.processing_time_unknown: ErrorSpec(422, "Processing time unknown for procedure"),
     ErrorCode.rate_limited: ErrorSpec(429, "Too many requests"),
     ErrorCode.not_ready: ErrorSpec(503, "Service not ready"),
     ErrorCode.internal_error: ErrorSpec(500, "Internal error"),

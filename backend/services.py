@@ -8,6 +8,7 @@ from backend.accounts.services import AccountService
 from backend.catalog.services import CatalogService
 from backend.communes.services import CommuneService
 from backend.context import Context
+from backend.dossiers.services import DossierService
 
 __all__ = ["Services"]
 
@@ -20,6 +21,7 @@ class Services:
     accounts: AccountService
     communes: CommuneService
     catalog: CatalogService
+    dossiers: DossierService
 
     @classmethod
     def build(cls, ctx: Context) -> Services:
@@ -29,4 +31,5 @@ class Services:
             accounts=AccountService(ctx),
             communes=CommuneService(ctx),
             catalog=CatalogService(ctx),
+            dossiers=DossierService(ctx),
         )

@@ -15,6 +15,7 @@ __all__ = [
     "CATALOG_FORMAT",
     "CatalogDocument",
     "CatalogImportResult",
+    "DocumentKey",
     "DocumentKind",
     "OnlineLevel",
     "Procedure",

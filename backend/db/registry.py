@@ -8,6 +8,13 @@ from backend.accounts.tables import ApiToken, LoginSession, User
 from backend.catalog.tables import Procedure
 from backend.communes.tables import Commune, Team
 from backend.db.tables import Counter
+from backend.dossiers.tables import (
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    HolidayOverride,
+    Satisfaction,
+)
 
 __all__ = ["TABLES"]
 
@@ -19,4 +26,9 @@ TABLES: tuple[type[Table], ...] = (
     LoginSession,
     ApiToken,
     Procedure,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    HolidayOverride,
+    Satisfaction,
 )

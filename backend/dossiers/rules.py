@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from enum import StrEnum
 
@@ -12,6 +13,7 @@ __all__ = [
     "classify_finished",
     "classify_open",
     "dossier_code",
+    "fold",
 ]
 
 CODE_PATTERN = re.compile(r"^(?P<agency>[A-Za-z0-9.]+)-(?P<day>\d{6})-(?P<seq>\d{4,})$")
@@ -63,3 +65,9 @@ def classify_finished(due: date, finished: date) -> Timeliness:
 def classify_open(due: date, at: date) -> Timeliness:
     """Within deadline or overdue at ``at`` for a dossier not yet finished."""
     return Timeliness.within if at <= due else Timeliness.overdue
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics ("Trần Hữu Đạt" -> "tran huu dat"), for search."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
