@@ -27,7 +27,11 @@ from backend.communes.controllers import CommuneController, TeamController
 from backend.context import Context
 from backend.db.engine import Database
 from backend.db.registry import TABLES
-from backend.dossiers.controllers import DossierController
+from backend.dossiers.controllers import (
+    DossierController,
+    HolidayController,
+    TrackingController,
+)
 from backend.errors import exception_handlers
 from backend.services import Services
 from backend.settings import Settings
@@ -43,6 +47,8 @@ CONTROLLERS = (
     TeamController,
     ProcedureController,
     DossierController,
+    TrackingController,
+    HolidayController,
 )
 
 
@@ -55,8 +61,17 @@ def _provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return principal_of(request)
 
 
-def _is_rate_limited(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.route_handler.opt.get("rate_limited", False))
+def _rate_limit(kind: str, per_minute: int) -> DefineMiddleware:
+    """A per-client-address limit for the routes whose ``rate_limit`` opt names ``kind``."""
+
+    def applies(request: Request[Any, Any, Any]) -> bool:
+        return bool(request.route_handler.opt.get("rate_limit") == kind)
+
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        check_throttle_handler=applies,
+        store=f"rate_limit_{kind}",
+    ).middleware
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
@@ -85,10 +100,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "principal": Provide(_provide_principal, sync_to_thread=False),
         },
         middleware=[
-            RateLimitConfig(
-                rate_limit=("minute", settings.login_attempts_per_minute),
-                check_throttle_handler=_is_rate_limited,
-            ).middleware,
+            _rate_limit("login", settings.login_attempts_per_minute),
+            _rate_limit("tracking", settings.tracking_requests_per_minute),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema"]),
         ],
         exception_handlers=exception_handlers(),

@@ -58,6 +58,8 @@ class ErrorCode(StrEnum):
     dossier_conflict = "dossier_conflict"
     agency_code_missing = "agency_code_missing"
     processing_time_unknown = "processing_time_unknown"
+    already_rated = "already_rated"
+    holiday_override_exists = "holiday_override_exists"
     rate_limited = "rate_limited"
     not_ready = "not_ready"
     internal_error = "internal_error"
@@ -94,6 +96,8 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.dossier_conflict: ErrorSpec(409, "Dossier id already used with other content"),
     ErrorCode.agency_code_missing: ErrorSpec(409, "The commune has no agency code yet"),
     ErrorCode.processing_time_unknown: ErrorSpec(422, "Processing time unknown for procedure"),
+    ErrorCode.already_rated: ErrorSpec(409, "The dossier already has a satisfaction rating"),
+    ErrorCode.holiday_override_exists: ErrorSpec(409, "That day already has an override"),
     ErrorCode.rate_limited: ErrorSpec(429, "Too many requests"),
     ErrorCode.not_ready: ErrorSpec(503, "Service not ready"),
     ErrorCode.internal_error: ErrorSpec(500, "Internal error"),

@@ -55,6 +55,9 @@ class Settings:
     login_attempts_per_minute: int = 10
     """Login attempts one client address may make per minute before 429."""
 
+    tracking_requests_per_minute: int = 30
+    """Public tracking look-ups one client address may make per minute before 429."""
+
     max_request_body: int = 1_048_576
     """Largest JSON request body accepted, in bytes (uploads have their own limit)."""
 
@@ -99,6 +102,9 @@ class Settings:
             cookie_secure=cookie_secure,  # type: ignore[arg-type]
             login_attempts_per_minute=_int(
                 env, "LOGIN_ATTEMPTS_PER_MINUTE", cls.login_attempts_per_minute
+            ),
+            tracking_requests_per_minute=_int(
+                env, "TRACKING_REQUESTS_PER_MINUTE", cls.tracking_requests_per_minute
             ),
             max_request_body=_int(env, "MAX_REQUEST_BODY", cls.max_request_body),
             pg_pool_size=_int(env, "PG_POOL_SIZE", cls.pg_pool_size),

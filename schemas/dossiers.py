@@ -13,6 +13,7 @@ from schemas.common import CommuneCode
 
 __all__ = [
     "Applicant",
+    "CalendarDay",
     "Channel",
     "Delivery",
     "DeliveryMethod",
@@ -24,6 +25,9 @@ __all__ = [
     "DossierSummary",
     "Extend",
     "Gender",
+    "HolidayKind",
+    "HolidayOverride",
+    "HolidayOverrideCreate",
     "IdNumber",
     "Reason",
     "Receive",
@@ -32,11 +36,14 @@ __all__ = [
     "RequestSupplement",
     "Resolve",
     "ReturnResult",
+    "SatisfactionCreate",
+    "SatisfactionLevel",
     "Sha256",
     "StatusInfo",
     "SupplementArrived",
     "SupplementItem",
     "SupplementProblem",
+    "TrackingInfo",
     "Ulid",
     "VersionCheck",
     "WithReason",
@@ -307,3 +314,73 @@ class Extend(VersionCheck, frozen=True, kw_only=True):
 
     new_due_date: date
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class SatisfactionLevel(StrEnum):
+    """The five levels used in satisfaction reports."""
+
+    very_satisfied = "very_satisfied"
+    """Rất hài lòng."""
+    satisfied = "satisfied"
+    """Hài lòng."""
+    neutral = "neutral"
+    """Bình thường."""
+    dissatisfied = "dissatisfied"
+    """Không hài lòng."""
+    very_dissatisfied = "very_dissatisfied"
+    """Rất không hài lòng."""
+
+
+class SatisfactionCreate(msgspec.Struct, frozen=True, kw_only=True):
+    """One rating of a dossier (only one is kept per dossier)."""
+
+    level: SatisfactionLevel
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class TrackingInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What the public tracking page shows: no name, ID number, address or phone."""
+
+    code: str
+    procedure_name: str
+    status: StatusInfo
+    received_date: date | None
+    due_date: date | None
+    finished_date: date | None
+    timeliness: str | None
+    """Vietnamese label: Trước hạn, Đúng hạn, Quá hạn, Trong hạn."""
+    rated: bool
+    """A satisfaction rating was already given."""
+
+
+class HolidayKind(StrEnum):
+    """An override of the national calendar."""
+
+    off = "off"
+    """An extra day off (nghỉ)."""
+    work = "work"
+    """An extra working day (làm bù)."""
+
+
+class HolidayOverrideCreate(msgspec.Struct, frozen=True, kw_only=True):
+    """A commune's change to the national calendar."""
+
+    day: date
+    kind: HolidayKind
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class HolidayOverride(HolidayOverrideCreate, frozen=True, kw_only=True):
+    """A stored override."""
+
+    id: int
+
+
+class CalendarDay(msgspec.Struct, frozen=True):
+    """A day that is not an ordinary working weekday or is an exceptional working day."""
+
+    day: date
+    working: bool
+    name: str
+    source: str
+    """``national`` (holidays package) or ``override`` (the commune's admin)."""

@@ -33,7 +33,7 @@ class AuthController(Controller):
     @post(
         "/login",
         exclude_from_auth=True,
-        opt={"rate_limited": True},
+        opt={"rate_limit": "login"},
         summary="Log in with username and password",
         description="Sets the session cookie and returns the CSRF token for unsafe requests. "
         "A wrong password and an unknown user give the same 401 `invalid_credentials`.",

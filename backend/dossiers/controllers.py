@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.principal import Principal, allow
 from backend.dossiers.services import Actor, InboxFilter
@@ -16,7 +16,7 @@ from backend.services import Services
 from schemas import dossiers as wire
 from schemas.accounts import Role
 
-__all__ = ["DossierController"]
+__all__ = ["DossierController", "HolidayController", "TrackingController"]
 
 _STAFF = [allow(Role.admin, Role.clerk)]
 
@@ -50,9 +50,9 @@ class DossierController(Controller):
         procedure_code: FromQuery[str | None] = None,
         channel: FromQuery[wire.Channel | None] = None,
         overdue: FromQuery[bool | None] = None,
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> wire.DossierPage:
         statuses = [Status(s) for s in status or [] if s in Status._value2member_map_]
         return await services.dossiers.inbox(
@@ -225,3 +225,89 @@ class DossierController(Controller):
         self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.Extend]
     ) -> wire.Dossier:
         return await self._act(services, principal, dossier_id, Action.extend, data)
+
+    @post(
+        "/{dossier_id:str}/satisfaction",
+        guards=_STAFF,
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Record the citizen's satisfaction rating (one per dossier)",
+    )
+    async def rate(
+        self,
+        services: Deps,
+        principal: Who,
+        dossier_id: Id,
+        data: JSONBody[wire.SatisfactionCreate],
+    ) -> Response[None]:
+        await services.dossiers.rate(principal, dossier_id, data)
+        return Response(None, status_code=HTTP_204_NO_CONTENT)
+
+
+Token = Annotated[str, QueryParameter(name="t", max_length=200)]
+
+
+class TrackingController(Controller):
+    """The public side of a receipt's QR code: status and dates, never personal data."""
+
+    path = "/api/v1/track"
+    tags = ["tracking"]
+    opt = {"exclude_from_auth": True, "rate_limit": "tracking"}
+
+    @get("/{code:str}", summary="Status of a dossier by its code and tracking token")
+    async def track(self, services: Deps, code: FromPath[str], t: Token = "") -> wire.TrackingInfo:
+        return await services.dossiers.track(code, t)
+
+    @post(
+        "/{code:str}/satisfaction",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="The citizen rates the service (one rating per dossier)",
+    )
+    async def rate(
+        self,
+        services: Deps,
+        code: FromPath[str],
+        data: JSONBody[wire.SatisfactionCreate],
+        t: Token = "",
+    ) -> Response[None]:
+        await services.dossiers.rate_by_token(code, t, data)
+        return Response(None, status_code=HTTP_204_NO_CONTENT)
+
+
+class HolidayController(Controller):
+    """The commune's working-day calendar: every role reads, admins add overrides."""
+
+    path = "/api/v1/holidays"
+    tags = ["holidays"]
+
+    @get("/", summary="National holidays, make-up working days and overrides of a year")
+    async def calendar(
+        self, services: Deps, principal: Who, year: Annotated[int, QueryParameter(ge=2000, le=2100)]
+    ) -> list[wire.CalendarDay]:
+        return await services.dossiers.calendar_days(principal, year)
+
+    @get("/overrides", summary="The commune's overrides")
+    async def list_overrides(self, services: Deps, principal: Who) -> list[wire.HolidayOverride]:
+        return await services.dossiers.list_overrides(principal)
+
+    @post(
+        "/overrides",
+        guards=[allow(Role.admin)],
+        status_code=HTTP_201_CREATED,
+        summary="Add an extra day off or working day (due dates already given stay)",
+    )
+    async def add_override(
+        self, services: Deps, principal: Who, data: JSONBody[wire.HolidayOverrideCreate]
+    ) -> wire.HolidayOverride:
+        return await services.dossiers.add_override(principal, data)
+
+    @delete(
+        "/overrides/{override_id:int}",
+        guards=[allow(Role.admin)],
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Remove an override",
+    )
+    async def delete_override(
+        self, services: Deps, principal: Who, override_id: FromPath[int]
+    ) -> Response[None]:
+        await services.dossiers.delete_override(principal, override_id)
+        return Response(None, status_code=HTTP_204_NO_CONTENT)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import holidays
 import msgspec
 from piccolo.custom_types import Combinable
 from ulid import ULID
@@ -23,6 +24,7 @@ from backend.catalog.tables import Procedure
 from backend.communes.tables import Commune
 from backend.context import Context
 from backend.db.counters import next_value
+from backend.db.engine import is_unique_violation
 from backend.dossiers import rules
 from backend.dossiers.states import (
     FINISHING,
@@ -32,7 +34,13 @@ from backend.dossiers.states import (
     Status,
     next_status,
 )
-from backend.dossiers.tables import Dossier, DossierDocument, DossierEvent, HolidayOverride
+from backend.dossiers.tables import (
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    HolidayOverride,
+    Satisfaction,
+)
 from backend.dossiers.workdays import WorkCalendar
 from backend.errors import AppError, ErrorCode
 from schemas import dossiers as wire
@@ -44,6 +52,8 @@ VN_TZ = timezone(timedelta(hours=7), "ICT")
 """Vietnam time (no daylight saving): receipt dates and deadlines are local calendar dates."""
 
 EVENT_COUNTER = "dossier-events"
+
+_CLOSED = FINISHING | {Status.withdrawn}
 
 
 def local_date(at: datetime) -> date:
@@ -554,6 +564,157 @@ class DossierService:
             "original_due_date": due,
             "search_text": f"{row['search_text']} {rules.fold(code)}",
         }
+
+    # --- public tracking and satisfaction ----------------------------------------------------
+
+    async def _tracked(self, code: str, token: str) -> dict[str, Any]:
+        """The dossier behind a receipt's QR; a wrong token looks exactly like a wrong code."""
+        row = await (
+            Dossier.select(
+                Dossier.id,
+                Dossier.code,
+                Dossier.tracking_token,
+                Dossier.status,
+                Dossier.received_at,
+                Dossier.due_date,
+                Dossier.finished_at,
+                Dossier.timeliness,
+                Dossier.procedure.name.as_alias("procedure_name"),
+            )
+            .where(Dossier.code == code)
+            .first()
+        )
+        stored = (row or {}).get("tracking_token") or ""
+        if row is None or not token or not secrets.compare_digest(stored, token):
+            raise AppError(ErrorCode.not_found, "Không tìm thấy hồ sơ.")
+        return row
+
+    async def track(self, code: str, token: str) -> wire.TrackingInfo:
+        """Status and dates for the public tracking page; never personal data."""
+        row = await self._tracked(code, token)
+        finished = row["finished_at"]
+        if row["timeliness"]:
+            timeliness: str | None = rules.Timeliness(row["timeliness"]).label
+        elif row["due_date"] is not None and Status(row["status"]) not in _CLOSED:
+            today = local_date(self.ctx.clock.now())
+            timeliness = rules.classify_open(row["due_date"], today).label
+        else:
+            timeliness = None
+        return wire.TrackingInfo(
+            code=row["code"],
+            procedure_name=row["procedure_name"],
+            status=_status(row["status"]),
+            received_date=local_date(row["received_at"]) if row["received_at"] else None,
+            due_date=row["due_date"],
+            finished_date=local_date(finished) if finished else None,
+            timeliness=timeliness,
+            rated=await Satisfaction.exists().where(Satisfaction.dossier == row["id"]),
+        )
+
+    async def rate_by_token(self, code: str, token: str, data: wire.SatisfactionCreate) -> None:
+        """A citizen's rating from the tracking page."""
+        row = await self._tracked(code, token)
+        await self._rate(row["id"], data, "citizen")
+
+    async def rate(
+        self, principal: Principal, dossier_id: str, data: wire.SatisfactionCreate
+    ) -> None:
+        """A rating the clerk records for the citizen."""
+        await self._row(principal.commune_code, dossier_id)
+        await self._rate(dossier_id, data, "clerk")
+
+    async def _rate(self, dossier_id: str, data: wire.SatisfactionCreate, source: str) -> None:
+        try:
+            async with self.ctx.db.transaction():
+                await Satisfaction.insert(
+                    Satisfaction(
+                        dossier=dossier_id,
+                        level=data.level.value,
+                        comment=data.comment,
+                        source=source,
+                        at=self.ctx.clock.now(),
+                    )
+                )
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise AppError(
+                    ErrorCode.already_rated, "Hồ sơ này đã được đánh giá mức độ hài lòng."
+                ) from None
+            raise
+
+    # --- holiday overrides ----------------------------------------------------------------
+
+    async def calendar_days(self, principal: Principal, year: int) -> list[wire.CalendarDay]:
+        """The year's national holidays, make-up working days and the commune's overrides."""
+        national = holidays.country_holidays("VN", years=year)
+        days = {
+            day: wire.CalendarDay(day=day, working=False, name=str(name), source="national")
+            for day, name in national.items()
+        }
+        for day in national.weekend_workdays:
+            if day.year == year:
+                days[day] = wire.CalendarDay(
+                    day=day, working=True, name="Ngày làm bù", source="national"
+                )
+        for override in await self.list_overrides(principal):
+            if override.day.year == year:
+                days[override.day] = wire.CalendarDay(
+                    day=override.day,
+                    working=override.kind is wire.HolidayKind.work,
+                    name=override.note,
+                    source="override",
+                )
+        return [days[d] for d in sorted(days)]
+
+    async def list_overrides(self, principal: Principal) -> list[wire.HolidayOverride]:
+        """The commune's overrides, by day."""
+        rows = (
+            await HolidayOverride.select()
+            .where(HolidayOverride.commune == principal.commune_code)
+            .order_by(HolidayOverride.day)
+        )
+        return [
+            wire.HolidayOverride(
+                id=r["id"], day=r["day"], kind=wire.HolidayKind(r["kind"]), note=r["note"]
+            )
+            for r in rows
+        ]
+
+    async def add_override(
+        self, principal: Principal, data: wire.HolidayOverrideCreate
+    ) -> wire.HolidayOverride:
+        """Add an extra day off or working day. Due dates already given are not moved."""
+        try:
+            async with self.ctx.db.transaction():
+                rows = await HolidayOverride.insert(
+                    HolidayOverride(
+                        commune=principal.commune_code,
+                        day=data.day,
+                        kind=data.kind.value,
+                        note=data.note,
+                        created_at=self.ctx.clock.now(),
+                    )
+                ).returning(HolidayOverride.id)
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise AppError(
+                    ErrorCode.holiday_override_exists, f"Ngày {data.day} đã có điều chỉnh."
+                ) from None
+            raise
+        return wire.HolidayOverride(id=rows[0]["id"], day=data.day, kind=data.kind, note=data.note)
+
+    async def delete_override(self, principal: Principal, override_id: int) -> None:
+        """Remove one of the commune's overrides."""
+        rows = (
+            await HolidayOverride.delete()
+            .where(
+                (HolidayOverride.id == override_id)
+                & (HolidayOverride.commune == principal.commune_code)
+            )
+            .returning(HolidayOverride.id)
+        )
+        if not rows:
+            raise AppError(ErrorCode.not_found, "Không tìm thấy ngày điều chỉnh.")
 
     async def _next_doc_version(self, dossier_id: str) -> int:
         rows = await DossierDocument.select(DossierDocument.doc_version).where(

@@ -16,8 +16,6 @@ from backend.services import Services
 from schemas import dossiers as wire
 from tests.helpers import Staff, assert_problem
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 MARRIAGE_STATUS = "1.004873"  # 3 working days in the test catalog
 APPLICANT = {
     "full_name": "Trần Hữu Đạt",
