@@ -33,6 +33,7 @@ from backend.dossiers.controllers import (
     TrackingController,
 )
 from backend.errors import exception_handlers
+from backend.reports.controllers import ReportController
 from backend.services import Services
 from backend.settings import Settings
 from backend.system.controllers import SystemController
@@ -49,6 +50,7 @@ CONTROLLERS = (
     DossierController,
     TrackingController,
     HolidayController,
+    ReportController,
 )
 
 

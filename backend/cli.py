@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -21,6 +23,7 @@ from backend.errors import AppError
 from backend.services import Services
 from backend.settings import Settings, SettingsError
 from schemas.accounts import Role, UserCreate
+from schemas.reports import GroupBy, TimelinessReport
 
 __all__ = ["main"]
 
@@ -139,6 +142,35 @@ def seed_demo() -> None:
     console.print("[green]demo data ready[/green]")
     for user in DEMO_USERS:
         console.print(f"  {user.role.value:<7} {user.username} / {user.password}")
+
+
+@main.command()
+@click.option("--commune", "commune_code", required=True, help="5-digit commune code.")
+@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option(
+    "--group-by", type=click.Choice([g.value for g in GroupBy]), default=GroupBy.none.value
+)
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write the CSV.")
+def report(
+    commune_code: str,
+    date_from: datetime,
+    date_to: datetime,
+    group_by: str,
+    csv_path: str | None,
+) -> None:
+    """Print the timeliness report the way a commune report reads."""
+    from backend.reports.render import report_csv, report_text
+
+    async def work(services: Services) -> TimelinessReport:
+        return await services.reports.timeliness(
+            commune_code, date_from.date(), date_to.date(), group_by=GroupBy(group_by)
+        )
+
+    result = _run(work)
+    click.echo(report_text(result))
+    if csv_path:
+        Path(csv_path).write_bytes(report_csv(result))
 
 
 @main.command()

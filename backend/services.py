@@ -9,6 +9,7 @@ from backend.catalog.services import CatalogService
 from backend.communes.services import CommuneService
 from backend.context import Context
 from backend.dossiers.services import DossierService
+from backend.reports.services import ReportService
 
 __all__ = ["Services"]
 
@@ -22,6 +23,7 @@ class Services:
     communes: CommuneService
     catalog: CatalogService
     dossiers: DossierService
+    reports: ReportService
 
     @classmethod
     def build(cls, ctx: Context) -> Services:
@@ -32,4 +34,5 @@ class Services:
             communes=CommuneService(ctx),
             catalog=CatalogService(ctx),
             dossiers=DossierService(ctx),
+            reports=ReportService(ctx),
         )

@@ -169,7 +169,25 @@ def test_make_run_flow__embedded_default_serves_the_demo_catalog_to_the_demo_adm
     seeded = _luudong("seed-demo", env=env, cwd=tmp_path)
     _luudong("seed-demo", env=env, cwd=tmp_path)
 
+    report = _luudong(
+        "report",
+        "--commune",
+        "07192",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--csv",
+        str(tmp_path / "report.csv"),
+        env=env,
+        cwd=tmp_path,
+    )
+
     assert "admin.coto / demo-admin-2026" in seeded.stdout
+    assert report.stdout.startswith(
+        "Đặc khu Cô Tô, từ 01/01/2026 đến 31/12/2026: tiếp nhận 0 hồ sơ"
+    )
+    assert (tmp_path / "report.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert (tmp_path / "var" / "luudong.sqlite3").exists()
     with _server(env, tmp_path) as base, httpx.Client(base_url=base) as client:
         assert client.get("/ready").json()["database"] == "sqlite"

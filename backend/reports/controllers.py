@@ -1,0 +1,96 @@
+"""HTTP endpoints for reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from backend.accounts.principal import Principal
+from backend.errors import AppError, ErrorCode
+from backend.reports.render import report_csv
+from backend.services import Services
+from schemas import reports as wire
+
+__all__ = ["ReportController"]
+
+From = Annotated[date, QueryParameter(name="from", description="First day (inclusive).")]
+To = Annotated[date, QueryParameter(name="to", description="Last day (inclusive).")]
+CommuneParam = Annotated[str | None, QueryParameter(name="commune", pattern=r"^\d{5}$")]
+TeamParam = Annotated[int | None, QueryParameter(name="team")]
+ProcedureParam = Annotated[str | None, QueryParameter(name="procedure", max_length=40)]
+GroupParam = Annotated[wire.GroupBy, QueryParameter(name="group_by")]
+
+
+class ReportController(Controller):
+    """Timeliness reports of the caller's commune (every role may read them)."""
+
+    path = "/api/v1/reports"
+    tags = ["reports"]
+
+    async def _report(
+        self,
+        services: Services,
+        principal: Principal,
+        date_from: date,
+        date_to: date,
+        commune: str | None,
+        team: int | None,
+        procedure: str | None,
+        group_by: wire.GroupBy,
+    ) -> wire.TimelinessReport:
+        if commune is not None and commune != principal.commune_code:
+            raise AppError(ErrorCode.forbidden, "Chỉ xem được báo cáo của xã mình.")
+        return await services.reports.timeliness(
+            principal.commune_code,
+            date_from,
+            date_to,
+            group_by=group_by,
+            team_id=team,
+            procedure_code=procedure,
+        )
+
+    @get("/timeliness", summary="Timeliness report for a period (JSON)")
+    async def timeliness(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        date_from: From,
+        date_to: To,
+        commune: CommuneParam = None,
+        team: TeamParam = None,
+        procedure: ProcedureParam = None,
+        group_by: GroupParam = wire.GroupBy.none,
+    ) -> wire.TimelinessReport:
+        return await self._report(
+            services, principal, date_from, date_to, commune, team, procedure, group_by
+        )
+
+    @get(
+        "/timeliness.csv",
+        summary="Timeliness report for a period (CSV, UTF-8 with BOM)",
+        media_type="text/csv; charset=utf-8",
+    )
+    async def timeliness_csv(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        date_from: From,
+        date_to: To,
+        commune: CommuneParam = None,
+        team: TeamParam = None,
+        procedure: ProcedureParam = None,
+        group_by: GroupParam = wire.GroupBy.none,
+    ) -> Response[bytes]:
+        report = await self._report(
+            services, principal, date_from, date_to, commune, team, procedure, group_by
+        )
+        name = f"bao-cao-{report.commune_code}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv"
+        return Response(
+            report_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )

@@ -1,0 +1,242 @@
+"""The timeliness report: received, resolved early / on time / late, in progress, and more.
+
+Definitions (DOMAIN.md, "Timeliness and reports"), with dates in Vietnam time:
+- received: receipt date in the period;
+- resolved: finished (first of resolved, returned, stopped, refused after receipt) in the
+  period, split by the timeliness fixed when it finished; percentages are of resolved;
+- in progress: received by the end of the period, not finished and not withdrawn by then,
+  within deadline or overdue at the period's last day (against the due date as it stands);
+- refused and supplement requests: those actions taken in the period;
+- field captured: the share of received dossiers captured by a team or a residential point;
+- satisfaction: ratings given in the period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from piccolo.custom_types import Combinable
+
+from backend.communes.tables import Commune, Team
+from backend.context import Context
+from backend.dossiers.rules import Timeliness, classify_open
+from backend.dossiers.services import VN_TZ
+from backend.dossiers.states import Action
+from backend.dossiers.tables import Dossier, DossierEvent, Satisfaction
+from backend.errors import AppError, ErrorCode
+from backend.reports.shares import percent, split_percent
+from schemas import reports as wire
+from schemas.dossiers import Channel, SatisfactionLevel
+
+__all__ = ["ReportService"]
+
+_FIELD_CHANNELS = {Channel.field_team.value, Channel.residential_point.value}
+_MAX_DAYS = 3700
+
+
+@dataclass
+class _Tally:
+    label: str
+    received: int = 0
+    field_captured: int = 0
+    finished: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    within: int = 0
+    overdue: int = 0
+    refused: int = 0
+    supplement_requests: int = 0
+    satisfaction: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def row(self, key: str) -> wire.TimelinessRow:
+        counts = [self.finished[t] for t in ("early", "on_time", "late")]
+        early, on_time, late = split_percent(counts, balance=1)
+        return wire.TimelinessRow(
+            key=key,
+            label=self.label,
+            received=self.received,
+            resolved=wire.Resolved(
+                total=sum(counts),
+                early=wire.Share(counts[0], early),
+                on_time=wire.Share(counts[1], on_time),
+                late=wire.Share(counts[2], late),
+            ),
+            in_progress=wire.InProgress(
+                total=self.within + self.overdue, within=self.within, overdue=self.overdue
+            ),
+            refused=self.refused,
+            supplement_requests=self.supplement_requests,
+            field_captured=wire.Share(
+                self.field_captured, percent(self.field_captured, self.received)
+            ),
+            satisfaction={
+                level.value: self.satisfaction[level.value] for level in SatisfactionLevel
+            },
+        )
+
+
+class ReportService:
+    """Reports over one commune's dossiers."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def timeliness(
+        self,
+        commune_code: str,
+        date_from: date,
+        date_to: date,
+        *,
+        group_by: wire.GroupBy = wire.GroupBy.none,
+        team_id: int | None = None,
+        procedure_code: str | None = None,
+    ) -> wire.TimelinessReport:
+        """The report for ``date_from`` to ``date_to`` inclusive."""
+        if date_to < date_from or (date_to - date_from).days > _MAX_DAYS:
+            raise AppError(
+                ErrorCode.validation_failed,
+                "Khoảng thời gian báo cáo không hợp lệ (từ ngày trước đến ngày, tối đa 10 năm).",
+            )
+        commune = await Commune.select(Commune.name).where(Commune.code == commune_code).first()
+        if commune is None:
+            raise AppError(ErrorCode.not_found, f"Xã {commune_code} chưa được đăng ký.")
+        start = datetime.combine(date_from, time(), VN_TZ)
+        end = datetime.combine(date_to + timedelta(days=1), time(), VN_TZ)
+
+        scope: Combinable = Dossier.commune == commune_code
+        if team_id is not None:
+            scope &= Dossier.team == team_id
+        if procedure_code:
+            scope &= Dossier.procedure_code == procedure_code
+
+        key_of = await self._grouping(commune_code, group_by)
+        tallies: dict[str, _Tally] = {}
+        total = _Tally(label="Tổng cộng")
+
+        def tally(row: dict[str, Any]) -> list[_Tally]:
+            key, label = key_of(row)
+            return [tallies.setdefault(key, _Tally(label=label)), total]
+
+        dossiers = await Dossier.select(
+            Dossier.id,
+            Dossier.team,
+            Dossier.procedure_code,
+            Dossier.procedure.name.as_alias("procedure_name"),
+            Dossier.channel,
+            Dossier.received_at,
+            Dossier.due_date,
+            Dossier.finished_at,
+            Dossier.timeliness,
+        ).where(
+            scope
+            & (Dossier.received_at < end)
+            & (Dossier.finished_at.is_null() | (Dossier.finished_at >= start))
+        )
+        withdrawn = {
+            row["dossier"]
+            for row in await DossierEvent.select(DossierEvent.dossier).where(
+                (DossierEvent.commune == commune_code)
+                & (DossierEvent.action == Action.withdraw.value)
+                & (DossierEvent.at < end)
+            )
+        }
+        for row in dossiers:
+            groups = tally(row)
+            received_in_period = row["received_at"] >= start
+            finished = row["finished_at"]
+            for t in groups:
+                if received_in_period:
+                    t.received += 1
+                    t.field_captured += row["channel"] in _FIELD_CHANNELS
+                if finished is not None and start <= finished < end and row["timeliness"]:
+                    t.finished[row["timeliness"]] += 1
+                elif (finished is None or finished >= end) and row["id"] not in withdrawn:
+                    if classify_open(row["due_date"], date_to) is Timeliness.within:
+                        t.within += 1
+                    else:
+                        t.overdue += 1
+
+        events = await DossierEvent.select(
+            DossierEvent.action,
+            DossierEvent.dossier.team.as_alias("team"),
+            DossierEvent.dossier.procedure_code.as_alias("procedure_code"),
+            DossierEvent.dossier.procedure.name.as_alias("procedure_name"),  # type: ignore[union-attr]
+        ).where(
+            (DossierEvent.commune == commune_code)
+            & DossierEvent.action.is_in([Action.refuse.value, Action.request_supplement.value])
+            & (DossierEvent.at >= start)
+            & (DossierEvent.at < end)
+            & _event_scope(team_id, procedure_code)
+        )
+        for event in events:
+            for t in tally(event):
+                if event["action"] == Action.refuse.value:
+                    t.refused += 1
+                else:
+                    t.supplement_requests += 1
+
+        ratings = await Satisfaction.select(
+            Satisfaction.level,
+            Satisfaction.dossier.team.as_alias("team"),
+            Satisfaction.dossier.procedure_code.as_alias("procedure_code"),
+            Satisfaction.dossier.procedure.name.as_alias("procedure_name"),  # type: ignore[union-attr]
+        ).where(
+            (Satisfaction.dossier.commune == commune_code)
+            & (Satisfaction.at >= start)
+            & (Satisfaction.at < end)
+            & _rating_scope(team_id, procedure_code)
+        )
+        for rating in ratings:
+            for t in tally(rating):
+                t.satisfaction[rating["level"]] += 1
+
+        rows = [tallies[k].row(k) for k in sorted(tallies, key=lambda k: tallies[k].label)]
+        return wire.TimelinessReport(
+            commune_code=commune_code,
+            commune_name=commune["name"],
+            date_from=date_from,
+            date_to=date_to,
+            group_by=group_by,
+            rows=rows if group_by is not wire.GroupBy.none else [],
+            total=total.row("all"),
+        )
+
+    async def _grouping(
+        self, commune_code: str, group_by: wire.GroupBy
+    ) -> Callable[[dict[str, Any]], tuple[str, str]]:
+        if group_by is wire.GroupBy.team:
+            names = {
+                r["id"]: r["name"]
+                for r in await Team.select(Team.id, Team.name).where(Team.commune == commune_code)
+            }
+
+            def by_team(row: dict[str, Any]) -> tuple[str, str]:
+                team = row["team"]
+                if team is None:
+                    return "counter", "Tại bộ phận một cửa"
+                return str(team), names.get(team, f"Tổ {team}")
+
+            return by_team
+        if group_by is wire.GroupBy.procedure:
+            return lambda row: (row["procedure_code"], row["procedure_name"])
+        return lambda row: ("all", "Tổng cộng")
+
+
+def _event_scope(team_id: int | None, procedure_code: str | None) -> Combinable:
+    scope: Combinable = DossierEvent.seq > 0
+    if team_id is not None:
+        scope &= DossierEvent.dossier.team == team_id
+    if procedure_code:
+        scope &= DossierEvent.dossier.procedure_code == procedure_code
+    return scope
+
+
+def _rating_scope(team_id: int | None, procedure_code: str | None) -> Combinable:
+    scope: Combinable = Satisfaction.id > 0
+    if team_id is not None:
+        scope &= Satisfaction.dossier.team == team_id
+    if procedure_code:
+        scope &= Satisfaction.dossier.procedure_code == procedure_code
+    return scope
