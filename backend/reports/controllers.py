@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
 from backend.accounts.principal import Principal
@@ -25,49 +25,41 @@ ProcedureParam = Annotated[str | None, QueryParameter(name="procedure", max_leng
 GroupParam = Annotated[wire.GroupBy, QueryParameter(name="group_by")]
 
 
+async def provide_report(
+    services: NamedDependency[Services],
+    principal: NamedDependency[Principal],
+    date_from: From,
+    date_to: To,
+    commune: CommuneParam = None,
+    team: TeamParam = None,
+    procedure: ProcedureParam = None,
+    group_by: GroupParam = wire.GroupBy.none,
+) -> wire.TimelinessReport:
+    """The report the query asks for, of the caller's own commune only."""
+    if commune is not None and commune != principal.commune_code:
+        raise AppError(ErrorCode.forbidden, "Chỉ xem được báo cáo của xã mình.")
+    return await services.reports.timeliness(
+        principal.commune_code,
+        date_from,
+        date_to,
+        group_by=group_by,
+        team_id=team,
+        procedure_code=procedure,
+    )
+
+
 class ReportController(Controller):
     """Timeliness reports of the caller's commune (every role may read them)."""
 
     path = "/api/v1/reports"
     tags = ["reports"]
-
-    async def _report(
-        self,
-        services: Services,
-        principal: Principal,
-        date_from: date,
-        date_to: date,
-        commune: str | None,
-        team: int | None,
-        procedure: str | None,
-        group_by: wire.GroupBy,
-    ) -> wire.TimelinessReport:
-        if commune is not None and commune != principal.commune_code:
-            raise AppError(ErrorCode.forbidden, "Chỉ xem được báo cáo của xã mình.")
-        return await services.reports.timeliness(
-            principal.commune_code,
-            date_from,
-            date_to,
-            group_by=group_by,
-            team_id=team,
-            procedure_code=procedure,
-        )
+    dependencies = {"report": Provide(provide_report)}
 
     @get("/timeliness", summary="Timeliness report for a period (JSON)")
     async def timeliness(
-        self,
-        services: NamedDependency[Services],
-        principal: NamedDependency[Principal],
-        date_from: From,
-        date_to: To,
-        commune: CommuneParam = None,
-        team: TeamParam = None,
-        procedure: ProcedureParam = None,
-        group_by: GroupParam = wire.GroupBy.none,
+        self, report: NamedDependency[wire.TimelinessReport]
     ) -> wire.TimelinessReport:
-        return await self._report(
-            services, principal, date_from, date_to, commune, team, procedure, group_by
-        )
+        return report
 
     @get(
         "/timeliness.csv",
@@ -75,20 +67,11 @@ class ReportController(Controller):
         media_type="text/csv; charset=utf-8",
     )
     async def timeliness_csv(
-        self,
-        services: NamedDependency[Services],
-        principal: NamedDependency[Principal],
-        date_from: From,
-        date_to: To,
-        commune: CommuneParam = None,
-        team: TeamParam = None,
-        procedure: ProcedureParam = None,
-        group_by: GroupParam = wire.GroupBy.none,
+        self, report: NamedDependency[wire.TimelinessReport]
     ) -> Response[bytes]:
-        report = await self._report(
-            services, principal, date_from, date_to, commune, team, procedure, group_by
+        name = (
+            f"bao-cao-{report.commune_code}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.csv"
         )
-        name = f"bao-cao-{report.commune_code}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv"
         return Response(
             report_csv(report),
             media_type="text/csv; charset=utf-8",

@@ -168,7 +168,7 @@ class ReportService:
             & DossierEvent.action.is_in([Action.refuse.value, Action.request_supplement.value])
             & (DossierEvent.at >= start)
             & (DossierEvent.at < end)
-            & _event_scope(team_id, procedure_code)
+            & _through(DossierEvent.dossier, team_id, procedure_code)
         )
         for event in events:
             for t in tally(event):
@@ -186,7 +186,7 @@ class ReportService:
             (Satisfaction.dossier.commune == commune_code)
             & (Satisfaction.at >= start)
             & (Satisfaction.at < end)
-            & _rating_scope(team_id, procedure_code)
+            & _through(Satisfaction.dossier, team_id, procedure_code)
         )
         for rating in ratings:
             for t in tally(rating):
@@ -224,19 +224,11 @@ class ReportService:
         return lambda row: ("all", "Tổng cộng")
 
 
-def _event_scope(team_id: int | None, procedure_code: str | None) -> Combinable:
-    scope: Combinable = DossierEvent.seq > 0
+def _through(dossier: Any, team_id: int | None, procedure_code: str | None) -> Combinable:
+    """The team and procedure filters, applied through a foreign key to the dossier."""
+    scope: Combinable = dossier.is_not_null()
     if team_id is not None:
-        scope &= DossierEvent.dossier.team == team_id
+        scope &= dossier.team == team_id
     if procedure_code:
-        scope &= DossierEvent.dossier.procedure_code == procedure_code
-    return scope
-
-
-def _rating_scope(team_id: int | None, procedure_code: str | None) -> Combinable:
-    scope: Combinable = Satisfaction.id > 0
-    if team_id is not None:
-        scope &= Satisfaction.dossier.team == team_id
-    if procedure_code:
-        scope &= Satisfaction.dossier.procedure_code == procedure_code
+        scope &= dossier.procedure_code == procedure_code
     return scope
