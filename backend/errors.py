@@ -24,6 +24,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from media.errors import MediaError
 from schemas.common import FieldError, Problem
 
 __all__ = ["CATALOGUE", "AppError", "ErrorCode", "exception_handlers", "problem_response"]
@@ -59,6 +60,14 @@ class ErrorCode(StrEnum):
     agency_code_missing = "agency_code_missing"
     processing_time_unknown = "processing_time_unknown"
     already_rated = "already_rated"
+    media_type_mismatch = "media_type_mismatch"
+    blob_too_large = "blob_too_large"
+    image_too_many_pixels = "image_too_many_pixels"
+    image_corrupt = "image_corrupt"
+    checksum_mismatch = "checksum_mismatch"
+    blob_not_found = "blob_not_found"
+    cccd_invalid = "cccd_invalid"
+    media_error = "media_error"
     holiday_override_exists = "holiday_override_exists"
     rate_limited = "rate_limited"
     not_ready = "not_ready"
@@ -96,6 +105,14 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.dossier_conflict: ErrorSpec(409, "Dossier id already used with other content"),
     ErrorCode.agency_code_missing: ErrorSpec(409, "The commune has no agency code yet"),
     ErrorCode.processing_time_unknown: ErrorSpec(422, "Processing time unknown for procedure"),
+    ErrorCode.media_type_mismatch: ErrorSpec(422, "Content is not of the declared media type"),
+    ErrorCode.blob_too_large: ErrorSpec(413, "Blob larger than the limit"),
+    ErrorCode.image_too_many_pixels: ErrorSpec(422, "Image has more pixels than the limit"),
+    ErrorCode.image_corrupt: ErrorSpec(422, "Image is truncated or corrupt"),
+    ErrorCode.checksum_mismatch: ErrorSpec(422, "Content does not match its checksum"),
+    ErrorCode.blob_not_found: ErrorSpec(404, "No blob with that hash"),
+    ErrorCode.cccd_invalid: ErrorSpec(422, "Malformed citizen ID card QR payload"),
+    ErrorCode.media_error: ErrorSpec(422, "Media could not be processed"),
     ErrorCode.already_rated: ErrorSpec(409, "The dossier already has a satisfaction rating"),
     ErrorCode.holiday_override_exists: ErrorSpec(409, "That day already has an override"),
     ErrorCode.rate_limited: ErrorSpec(429, "Too many requests"),
@@ -157,6 +174,14 @@ def _app_error(request: Request[Any, Any, Any], exc: AppError) -> Response[Probl
     return problem_response(request, exc.code, exc.detail, errors=exc.errors, headers=exc.headers)
 
 
+def _media(request: Request[Any, Any, Any], exc: MediaError) -> Response[Problem]:
+    try:
+        code = ErrorCode(exc.code)
+    except ValueError:
+        code = ErrorCode.media_error
+    return problem_response(request, code, exc.detail)
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     errors = [
         FieldError(
@@ -201,6 +226,7 @@ def exception_handlers() -> dict[type[Exception] | int, Any]:
     """The app-level mapping of every exception to problem+json."""
     return {
         AppError: _app_error,
+        MediaError: _media,
         ValidationException: _validation,
         ClientException: _http,
         NotAuthorizedException: _http,

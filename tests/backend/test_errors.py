@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
+from litestar import Litestar, get
 
-from backend.errors import CATALOGUE, ErrorCode
+import media
+from backend.errors import CATALOGUE, ErrorCode, exception_handlers
 from tests.helpers import Staff, assert_problem
 
 
@@ -65,3 +68,33 @@ def test_docs__error_catalogue_page_lists_every_code() -> None:
         if f"| `{code.value}` | {CATALOGUE[code].status} |" not in page
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (media.UnsupportedMediaTypeError, 415),
+        (media.MediaTypeMismatchError, 422),
+        (media.TooLargeError, 413),
+        (media.TooManyPixelsError, 422),
+        (media.CorruptImageError, 422),
+        (media.ChecksumMismatchError, 422),
+        (media.BlobNotFoundError, 404),
+        (media.CccdError, 422),
+    ],
+)
+async def test_media_errors__map_to_their_catalogue_code(
+    error: type[media.MediaError], status: int
+) -> None:
+    @get("/boom", exclude_from_auth=True)
+    async def boom() -> None:
+        raise error("bad image")
+
+    app = Litestar([boom], exception_handlers=exception_handlers())
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        response = await client.get("/boom")
+
+    problem = assert_problem(response, status, error.code)
+    assert problem["detail"] == "bad image"

@@ -1,0 +1,231 @@
+"""Image validation (every blob the server accepts) and normalisation for the uplink.
+
+Pure functions over bytes. Pillow reads the header lazily, so the pixel limit is checked before
+any pixel is decoded; ``DecompressionBombWarning`` is turned into an error; a full decode then
+proves the image is not truncated.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
+
+from media.errors import (
+    CorruptImageError,
+    MediaTypeMismatchError,
+    TooLargeError,
+    TooManyPixelsError,
+    UnsupportedMediaTypeError,
+)
+
+__all__ = [
+    "ACCEPTED_TYPES",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PIXELS",
+    "ImageFacts",
+    "Mode",
+    "Normalised",
+    "normalise",
+    "open_checked",
+    "sniff_media_type",
+    "validate_image",
+]
+
+Mode = Literal["document", "text", "id_card"]
+
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+"""Largest blob accepted: a 12-megapixel phone photo is 3-6 MB."""
+
+DEFAULT_MAX_PIXELS = 50_000_000
+"""Largest image accepted: 50 megapixels (an A4 page at 600 dpi is 35)."""
+
+ACCEPTED_TYPES = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WEBP",
+    "image/tiff": "TIFF",
+}
+"""Media types accepted for scans, with Pillow's format name."""
+
+_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"WEBP", 8, "image/webp"),
+    (b"II*\x00", 0, "image/tiff"),
+    (b"MM\x00*", 0, "image/tiff"),
+)
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What validation learned about an image."""
+
+    media_type: str
+    format: str
+    width: int
+    height: int
+    mode: str
+    size: int
+    """Bytes."""
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A scan ready for the uplink."""
+
+    data: bytes
+    facts: ImageFacts
+
+
+def sniff_media_type(data: bytes) -> str | None:
+    """The accepted media type the magic bytes announce, or ``None``."""
+    for magic, offset, media_type in _MAGIC:
+        if data[offset : offset + len(magic)] == magic:
+            if media_type == "image/webp" and data[:4] != b"RIFF":
+                continue
+            return media_type
+    return None
+
+
+def open_checked(
+    data: bytes,
+    declared_type: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Image.Image:
+    """Open ``data`` after every check that needs no pixel decode; the image is not loaded."""
+    declared = declared_type.split(";")[0].strip().lower()
+    if declared not in ACCEPTED_TYPES:
+        raise UnsupportedMediaTypeError(f"media type {declared_type!r} is not accepted")
+    if len(data) > max_bytes:
+        raise TooLargeError(f"{len(data)} bytes is over the limit of {max_bytes}")
+    sniffed = sniff_media_type(data)
+    if sniffed != declared:
+        raise MediaTypeMismatchError(
+            f"declared {declared}, but the bytes are {sniffed or 'unknown'}"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=[ACCEPTED_TYPES[declared]])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise TooManyPixelsError(str(exc)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise CorruptImageError(f"not a readable {declared} image: {exc}") from None
+    width, height = image.size
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        image.close()
+        raise TooManyPixelsError(
+            f"{width}x{height} pixels is over the limit of {max_pixels} pixels"
+        )
+    return image
+
+
+def validate_image(
+    data: bytes,
+    declared_type: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> ImageFacts:
+    """Check a blob completely: type, size, header pixel count, then a full decode."""
+    image = open_checked(data, declared_type, max_bytes=max_bytes, max_pixels=max_pixels)
+    with image:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image.load()
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
+            raise CorruptImageError(f"the image does not decode completely: {exc}") from None
+        return ImageFacts(
+            media_type=declared_type.split(";")[0].strip().lower(),
+            format=image.format or "",
+            width=image.width,
+            height=image.height,
+            mode=image.mode,
+            size=len(data),
+        )
+
+
+# --- normalisation ---------------------------------------------------------------------------
+
+_LONG_SIDE = {"document": 2200, "text": 2200, "id_card": 2400}
+"""Long side in pixels: about 200 dpi for an A4 page; an ID card photo is kept sharper."""
+
+_JPEG_QUALITY = {"document": 60, "id_card": 80}
+"""Grayscale JPEG quality that keeps stamps and signatures legible (see docs/performance.md)."""
+
+_THRESHOLD_RADIUS = 15
+"""Neighbourhood of the adaptive threshold, in pixels at document resolution."""
+
+_THRESHOLD_OFFSET = 12
+"""How much darker than its neighbourhood a pixel must be to count as ink."""
+
+
+def normalise(
+    data: bytes, mode: Mode = "document", *, declared_type: str | None = None
+) -> Normalised:
+    """Make a scan document-grade and compact, deterministically (same input, same bytes).
+
+    EXIF orientation is applied, the image turned grayscale and resized to a document
+    resolution, and every metadata field dropped. ``document`` and ``id_card`` give progressive
+    JPEG; ``text`` binarises with a local (adaptive) threshold and gives a 1-bit PNG, never
+    dithered. The type is sniffed from the bytes unless ``declared_type`` is given.
+    """
+    if mode not in _LONG_SIDE:
+        raise ValueError(f"unknown mode {mode!r}")
+    media_type = declared_type or sniff_media_type(data)
+    if media_type is None:
+        raise UnsupportedMediaTypeError("not a JPEG, PNG, WebP or TIFF image")
+    image = open_checked(data, media_type)
+    with image:
+        try:
+            oriented = ImageOps.exif_transpose(image)
+            gray = oriented.convert("L")
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise CorruptImageError(f"the image does not decode completely: {exc}") from None
+    gray = _fit(gray, _LONG_SIDE[mode])
+    out = io.BytesIO()
+    if mode == "text":
+        ink = _binarise(gray)
+        ink.save(out, "PNG", optimize=True)
+        media_type, fmt = "image/png", "PNG"
+    else:
+        gray.save(
+            out, "JPEG", quality=_JPEG_QUALITY[mode], progressive=True, optimize=True, subsampling=0
+        )
+        media_type, fmt = "image/jpeg", "JPEG"
+        ink = gray
+    encoded = out.getvalue()
+    return Normalised(
+        data=encoded,
+        facts=ImageFacts(
+            media_type=media_type,
+            format=fmt,
+            width=ink.width,
+            height=ink.height,
+            mode=ink.mode,
+            size=len(encoded),
+        ),
+    )
+
+
+def _fit(image: Image.Image, long_side: int) -> Image.Image:
+    """Shrink so the long side is at most ``long_side`` (never enlarge)."""
+    scale = long_side / max(image.size)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _binarise(gray: Image.Image) -> Image.Image:
+    """Ink where a pixel is clearly darker than its neighbourhood: robust to uneven light."""
+    local_mean = gray.filter(ImageFilter.BoxBlur(_THRESHOLD_RADIUS))
+    darker_by = ImageChops.subtract(local_mean, gray)
+    return darker_by.point(lambda v: 0 if v > _THRESHOLD_OFFSET else 255, mode="1")

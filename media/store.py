@@ -1,0 +1,206 @@
+"""The content-addressed blob store.
+
+Blobs are named by the sha256 of their bytes. The local store keeps them under
+``root/blobs/ab/cd/<sha256>``; a blob is written in chunks to ``root/tmp``, hashed on the way,
+fsynced, checked against the expected hash, and only then renamed into place (atomic on one
+filesystem), so a crash at any moment leaves either no blob or the whole blob, never a part.
+Callers name blobs only by hash, checked against ``^[0-9a-f]{64}$``: no caller-supplied path ever
+reaches the filesystem. :class:`BlobStore` is the interface an S3-compatible store implements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import aiofiles
+import aiofiles.os
+
+from media.errors import BlobNotFoundError, ChecksumMismatchError, MediaError, TooLargeError
+
+__all__ = ["BlobInfo", "BlobStore", "LocalBlobStore", "check_sha256"]
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+CHUNK = 256 * 1024
+
+
+def check_sha256(value: str) -> str:
+    """``value`` if it is a lower-case hex sha256, else a :class:`MediaError`."""
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
+        raise MediaError("a blob is named by a lower-case hex sha256")
+    return value
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """A stored blob."""
+
+    sha256: str
+    size: int
+    created: bool
+    """False when the store already held these bytes (content-addressed dedupe)."""
+
+
+class BlobStore(Protocol):
+    """What the service needs from a blob store."""
+
+    async def put_stream(
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        expected_sha256: str | None = None,
+        max_bytes: int | None = None,
+    ) -> BlobInfo:
+        """Store a stream of bytes; verify its hash before it becomes visible."""
+        ...
+
+    async def put(self, data: bytes, *, expected_sha256: str | None = None) -> BlobInfo:
+        """Store bytes held in memory (small blobs, derived artifacts)."""
+        ...
+
+    def open(self, sha256: str) -> AsyncIterator[bytes]:
+        """The blob's bytes in chunks."""
+        ...
+
+    async def read(self, sha256: str) -> bytes:
+        """The whole blob."""
+        ...
+
+    async def exists(self, sha256: str) -> bool:
+        """Whether the blob is stored."""
+        ...
+
+    async def size(self, sha256: str) -> int:
+        """The blob's size in bytes."""
+        ...
+
+    async def delete(self, sha256: str) -> bool:
+        """Remove the blob; False if there was none."""
+        ...
+
+
+class LocalBlobStore:
+    """A :class:`BlobStore` on the local filesystem (the embedded default)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._blobs = self.root / "blobs"
+        self._tmp = self.root / "tmp"
+
+    def path_of(self, sha256: str) -> Path:
+        """Where a blob lives (two levels of fan-out keep directories small)."""
+        check_sha256(sha256)
+        return self._blobs / sha256[:2] / sha256[2:4] / sha256
+
+    async def put_stream(
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        expected_sha256: str | None = None,
+        max_bytes: int | None = None,
+    ) -> BlobInfo:
+        """Store a stream; see the module docstring for the crash-safety steps."""
+        if expected_sha256 is not None:
+            check_sha256(expected_sha256)
+        await aiofiles.os.makedirs(self._tmp, exist_ok=True)
+        temp = self._tmp / f"{secrets.token_hex(16)}.part"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            async with aiofiles.open(temp, "wb") as handle:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise TooLargeError(f"over the limit of {max_bytes} bytes")
+                    digest.update(chunk)
+                    await handle.write(chunk)
+                await handle.flush()
+                os.fsync(handle.fileno())
+            sha256 = digest.hexdigest()
+            if expected_sha256 is not None and sha256 != expected_sha256:
+                raise ChecksumMismatchError(
+                    f"content hashes to {sha256}, not the announced {expected_sha256}"
+                )
+            final = self.path_of(sha256)
+            if await aiofiles.os.path.exists(final):
+                return BlobInfo(sha256=sha256, size=size, created=False)
+            await aiofiles.os.makedirs(final.parent, exist_ok=True)
+            await aiofiles.os.replace(temp, final)
+            _fsync_dir(final.parent)
+            return BlobInfo(sha256=sha256, size=size, created=True)
+        finally:
+            if await aiofiles.os.path.exists(temp):
+                await aiofiles.os.remove(temp)
+
+    async def put(self, data: bytes, *, expected_sha256: str | None = None) -> BlobInfo:
+        """Store bytes held in memory."""
+
+        async def one() -> AsyncIterator[bytes]:
+            for start in range(0, len(data), CHUNK):
+                yield data[start : start + CHUNK]
+
+        return await self.put_stream(one(), expected_sha256=expected_sha256)
+
+    async def open(self, sha256: str) -> AsyncIterator[bytes]:
+        """The blob's bytes in chunks of 256 KiB."""
+        path = self.path_of(sha256)
+        try:
+            handle = await aiofiles.open(path, "rb")
+        except FileNotFoundError:
+            raise BlobNotFoundError(f"no blob {sha256}") from None
+        try:
+            while chunk := await handle.read(CHUNK):
+                yield chunk
+        finally:
+            await handle.close()
+
+    async def read(self, sha256: str) -> bytes:
+        """The whole blob (for images that are decoded anyway)."""
+        return b"".join([chunk async for chunk in self.open(sha256)])
+
+    async def exists(self, sha256: str) -> bool:
+        """Whether the blob is stored."""
+        return bool(await aiofiles.os.path.exists(self.path_of(sha256)))
+
+    async def size(self, sha256: str) -> int:
+        """The blob's size in bytes."""
+        try:
+            return int((await aiofiles.os.stat(self.path_of(sha256))).st_size)
+        except FileNotFoundError:
+            raise BlobNotFoundError(f"no blob {sha256}") from None
+
+    async def delete(self, sha256: str) -> bool:
+        """Remove the blob; False if there was none."""
+        try:
+            await aiofiles.os.remove(self.path_of(sha256))
+        except FileNotFoundError:
+            return False
+        return True
+
+    async def sweep_temporary(self, older_than_s: float = 3600.0) -> int:
+        """Remove temporary files left by a crashed writer; return how many."""
+        if not await aiofiles.os.path.exists(self._tmp):
+            return 0
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for entry in await aiofiles.os.scandir(self._tmp):
+            if entry.name.endswith(".part") and entry.stat().st_mtime < cutoff:
+                await aiofiles.os.remove(entry.path)
+                removed += 1
+        return removed
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename durable: fsync the directory that now holds the new name."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,26 @@
+"""The citizen ID card (CCCD) QR payload, parsed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import msgspec
+
+from schemas.dossiers import Gender
+
+__all__ = ["CccdRecord"]
+
+
+class CccdRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """What the QR on the back of a CCCD card says (fields in the card's order)."""
+
+    id_number: str
+    """12 digits: birth province, century and gender, birth year, random."""
+    old_id_number: str
+    """The former ID (CMND) number, or empty."""
+    full_name: str
+    birth_date: date
+    gender: Gender
+    address: str
+    """Permanent address as printed (unit names from before 2025 on older cards)."""
+    issue_date: date
