@@ -175,6 +175,8 @@ def decode_qr(data: bytes, *, budget_s: float = 2.0) -> list[QrResult]:
                 reduced = ImageOps.exif_transpose(draft.convert("L"))
             oriented = ImageOps.exif_transpose(image)
             oriented.load()
+            if reduced is None and min(oriented.size) >= 1200:
+                reduced = oriented.convert("L").reduce(2)
         except (OSError, SyntaxError, ValueError) as exc:
             raise CorruptImageError(f"the image does not decode completely: {exc}") from None
         return decode_qr_image(oriented, reduced=reduced, budget_s=budget_s)
