@@ -27,6 +27,7 @@ from backend.communes.controllers import CommuneController, TeamController
 from backend.context import Context
 from backend.db.engine import Database
 from backend.db.registry import TABLES
+from backend.devices.controllers import DeviceController, EnrolmentController
 from backend.dossiers.controllers import (
     DossierController,
     HolidayController,
@@ -36,6 +37,7 @@ from backend.errors import exception_handlers
 from backend.reports.controllers import ReportController
 from backend.services import Services
 from backend.settings import Settings
+from backend.sync.controllers import SyncController
 from backend.system.controllers import SystemController
 
 __all__ = ["app_from_env", "create_app"]
@@ -51,6 +53,9 @@ CONTROLLERS = (
     TrackingController,
     HolidayController,
     ReportController,
+    EnrolmentController,
+    DeviceController,
+    SyncController,
 )
 
 

@@ -44,6 +44,8 @@ class ErrorCode(StrEnum):
     invalid_credentials = "invalid_credentials"
     unauthenticated = "unauthenticated"
     csrf_failed = "csrf_failed"
+    device_revoked = "device_revoked"
+    enrolment_code_invalid = "enrolment_code_invalid"
     forbidden = "forbidden"
     not_found = "not_found"
     method_not_allowed = "method_not_allowed"
@@ -89,6 +91,8 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.body_too_large: ErrorSpec(413, "Request body too large"),
     ErrorCode.invalid_credentials: ErrorSpec(401, "Wrong username or password"),
     ErrorCode.unauthenticated: ErrorSpec(401, "Authentication required"),
+    ErrorCode.device_revoked: ErrorSpec(401, "This device was revoked"),
+    ErrorCode.enrolment_code_invalid: ErrorSpec(401, "Enrolment code unknown, used or expired"),
     ErrorCode.csrf_failed: ErrorSpec(403, "CSRF token missing or wrong"),
     ErrorCode.forbidden: ErrorSpec(403, "Not allowed for this role"),
     ErrorCode.not_found: ErrorSpec(404, "Not found"),

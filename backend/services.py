@@ -8,8 +8,10 @@ from backend.accounts.services import AccountService
 from backend.catalog.services import CatalogService
 from backend.communes.services import CommuneService
 from backend.context import Context
+from backend.devices.services import DeviceService
 from backend.dossiers.services import DossierService
 from backend.reports.services import ReportService
+from backend.sync.services import SyncService
 
 __all__ = ["Services"]
 
@@ -24,15 +26,21 @@ class Services:
     catalog: CatalogService
     dossiers: DossierService
     reports: ReportService
+    devices: DeviceService
+    sync: SyncService
 
     @classmethod
     def build(cls, ctx: Context) -> Services:
         """Wire every service to ``ctx``."""
+        communes = CommuneService(ctx)
+        catalog = CatalogService(ctx)
         return cls(
             ctx=ctx,
             accounts=AccountService(ctx),
-            communes=CommuneService(ctx),
-            catalog=CatalogService(ctx),
+            communes=communes,
+            catalog=catalog,
             dossiers=DossierService(ctx),
             reports=ReportService(ctx),
+            devices=DeviceService(ctx),
+            sync=SyncService(ctx, communes, catalog),
         )

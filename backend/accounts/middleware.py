@@ -9,12 +9,16 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from backend.accounts.principal import Principal
+from backend.accounts.secrets import TokenKind
 from backend.errors import AppError, ErrorCode
 
 if TYPE_CHECKING:
-    from backend.accounts.services import AccountService
+    from backend.services import Services
 
-__all__ = ["CSRF_HEADER", "SESSION_COOKIE", "AuthenticationMiddleware"]
+__all__ = ["APP_VERSION_HEADER", "CSRF_HEADER", "SESSION_COOKIE", "AuthenticationMiddleware"]
+
+APP_VERSION_HEADER = "x-app-version"
+"""Header a field client sends with its version; recorded on the device."""
 
 SESSION_COOKIE = "luudong_session"
 """Cookie holding a clerk's session token (HttpOnly, SameSite=Lax)."""
@@ -29,7 +33,8 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     """Resolves the caller to a :class:`Principal`.
 
     ``Authorization: Bearer`` wins over the cookie and needs no CSRF token (a browser never adds
-    that header on its own). A session cookie is an ambient credential, so unsafe methods must
+    that header on its own); a device token (``ldd_``) resolves to a device, a personal token
+    (``ldp_``) to its owner. A session cookie is an ambient credential, so unsafe methods must
     also carry the session's CSRF token (synchronizer-token pattern, compared in constant time).
     Routes marked ``exclude_from_auth`` (health, login, public pages) are skipped.
     """
@@ -37,13 +42,20 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        accounts: AccountService = connection.app.state.services.accounts
+        services: Services = connection.app.state.services
+        accounts = services.accounts
         header = connection.headers.get("authorization")
         if header is not None:
             scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
                 raise AppError(ErrorCode.unauthenticated, "Tiêu đề Authorization không hợp lệ.")
-            principal = await accounts.principal_for_api_token(token.strip())
+            if token.startswith(TokenKind.device):
+                device = await services.devices.principal_for_token(
+                    token, connection.headers.get(APP_VERSION_HEADER)
+                )
+                return AuthenticationResult(user=device, auth=None)
+            principal = await accounts.principal_for_api_token(token)
             if principal is None:
                 raise AppError(
                     ErrorCode.unauthenticated, "Mã truy cập không hợp lệ hoặc đã thu hồi."

@@ -12,7 +12,7 @@ from litestar.handlers.base import BaseRouteHandler
 from backend.errors import AppError, ErrorCode
 from schemas.accounts import Role
 
-__all__ = ["Principal", "allow", "principal_of"]
+__all__ = ["DevicePrincipal", "Principal", "allow", "device_of", "principal_of"]
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,33 @@ class Principal:
     csrf_token: str | None = None
 
 
+@dataclass(frozen=True)
+class DevicePrincipal:
+    """An enrolled field device, bound to one team of one commune."""
+
+    device_id: str
+    team_id: int
+    commune_code: str
+    name: str
+
+
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    """The caller; the authentication middleware guarantees there is one on guarded routes."""
+    """The staff member calling; a device on a staff route is refused (403)."""
     user = connection.scope.get("user")
+    if isinstance(user, DevicePrincipal):
+        raise AppError(ErrorCode.forbidden, "Thiết bị không dùng được chức năng này.")
     if not isinstance(user, Principal):
         raise AppError(ErrorCode.unauthenticated, "Cần đăng nhập.")
+    return user
+
+
+def device_of(connection: ASGIConnection[Any, Any, Any, Any]) -> DevicePrincipal:
+    """The device calling; staff on a device route are refused (403)."""
+    user = connection.scope.get("user")
+    if isinstance(user, Principal):
+        raise AppError(ErrorCode.forbidden, "Chức năng này dành cho thiết bị hiện trường.")
+    if not isinstance(user, DevicePrincipal):
+        raise AppError(ErrorCode.unauthenticated, "Cần mã truy cập của thiết bị.")
     return user
 
 

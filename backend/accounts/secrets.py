@@ -27,6 +27,7 @@ class TokenKind:
 
     session = "lds_"
     api = "ldp_"
+    device = "ldd_"
 
 
 def hash_password(password: str) -> str:

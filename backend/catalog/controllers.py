@@ -49,7 +49,7 @@ class ProcedureController(Controller):
         headers = {"ETag": etag, "X-Catalog-Revision": str(revision)}
         if request.headers.get("if-none-match") == etag:
             return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-        procedures = await services.catalog.list(
+        procedures = await services.catalog.procedures(
             principal, since_revision=since_revision, include_inactive=include_inactive
         )
         return Response(procedures, headers=headers)

@@ -74,7 +74,7 @@ class CatalogService:
         """The commune's current catalog revision (0 for an empty catalog)."""
         return await current_value(self.ctx.db, catalog_counter(commune_code))
 
-    async def list(
+    async def procedures(
         self,
         principal: Principal,
         *,
@@ -82,11 +82,21 @@ class CatalogService:
         include_inactive: bool = False,
     ) -> list[wire.Procedure]:
         """Procedures by code; with ``since_revision``, those changed after it (retired too)."""
-        query = (
-            Procedure.select()
-            .where(Procedure.commune == principal.commune_code)
-            .output(load_json=True)
+        return await self.list_for_commune(
+            principal.commune_code,
+            since_revision=since_revision,
+            include_inactive=include_inactive,
         )
+
+    async def list_for_commune(
+        self,
+        commune_code: str,
+        *,
+        since_revision: int | None = None,
+        include_inactive: bool = False,
+    ) -> list[wire.Procedure]:
+        """Procedures of ``commune_code`` (for staff and devices alike)."""
+        query = Procedure.select().where(Procedure.commune == commune_code).output(load_json=True)
         if since_revision is not None:
             query = query.where(Procedure.revision > since_revision)
         elif not include_inactive:
@@ -145,7 +155,7 @@ class CatalogService:
 
     async def export(self, principal: Principal) -> wire.CatalogDocument:
         """The whole catalog (retired procedures included) as an import-ready document."""
-        procedures = await self.list(principal, include_inactive=True)
+        procedures = await self.procedures(principal, include_inactive=True)
         fields = wire.ProcedureCreate.__struct_fields__
         return wire.CatalogDocument(
             commune_code=principal.commune_code,

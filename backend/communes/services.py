@@ -133,10 +133,12 @@ class CommuneService:
 
     async def get_team(self, principal: Principal, team_id: int) -> wire.Team:
         """One team of the caller's commune; another commune's team is simply not found."""
+        return await self.team_in(principal.commune_code, team_id)
+
+    async def team_in(self, commune_code: str, team_id: int) -> wire.Team:
+        """One team of ``commune_code``."""
         row = await (
-            Team.select()
-            .where((Team.id == team_id) & (Team.commune == principal.commune_code))
-            .first()
+            Team.select().where((Team.id == team_id) & (Team.commune == commune_code)).first()
         )
         if row is None:
             raise AppError(ErrorCode.not_found, "Không tìm thấy tổ.")

@@ -8,6 +8,7 @@ from backend.accounts.tables import ApiToken, LoginSession, User
 from backend.catalog.tables import Procedure
 from backend.communes.tables import Commune, Team
 from backend.db.tables import Counter
+from backend.devices.tables import Device, EnrolmentCode
 from backend.dossiers.tables import (
     Dossier,
     DossierDocument,
@@ -31,4 +32,6 @@ TABLES: tuple[type[Table], ...] = (
     DossierEvent,
     HolidayOverride,
     Satisfaction,
+    Device,
+    EnrolmentCode,
 )

@@ -62,7 +62,7 @@ def test_vietnamese_number_format() -> None:
 async def test_report__a_month_matching_long_an_february_2020(
     staff: Staff, services: Services, catalog: None
 ) -> None:
-    procedure = (await services.catalog.list(_admin(staff)))[0]
+    procedure = (await services.catalog.procedures(_admin(staff)))[0]
     received = datetime(2020, 2, 3, 2, 0, tzinfo=UTC)  # 3 February 2020, 09:00 in Vietnam
     due = date(2020, 2, 20)
     finished = {"early": date(2020, 2, 17), "on_time": due, "late": date(2020, 2, 25)}
