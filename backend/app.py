@@ -38,7 +38,9 @@ from backend.reports.controllers import ReportController
 from backend.services import Services
 from backend.settings import Settings
 from backend.sync.controllers import SyncController
+from backend.sync.upload_controller import UploadController
 from backend.system.controllers import SystemController
+from media.store import LocalBlobStore
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -56,6 +58,7 @@ CONTROLLERS = (
     EnrolmentController,
     DeviceController,
     SyncController,
+    UploadController,
 )
 
 
@@ -89,7 +92,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     """
     db = Database(settings.database_url, pool_size=settings.pg_pool_size)
     db.bind(TABLES)
-    services = Services.build(Context(db=db, clock=clock or SystemClock(), settings=settings))
+    services = Services.build(
+        Context(
+            db=db,
+            clock=clock or SystemClock(),
+            settings=settings,
+            blobs=LocalBlobStore(settings.media_root),
+        )
+    )
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:

@@ -22,6 +22,7 @@ from backend.db.registry import TABLES
 from backend.errors import AppError
 from backend.services import Services
 from backend.settings import Settings, SettingsError
+from media.store import LocalBlobStore
 from schemas.accounts import Role, UserCreate
 from schemas.reports import GroupBy, TimelinessReport
 
@@ -45,9 +46,13 @@ def _run(work: Callable[[Services], Awaitable[T]]) -> T:
         db.bind(TABLES)
         await db.start()
         try:
-            return await work(
-                Services.build(Context(db=db, clock=SystemClock(), settings=settings))
+            ctx = Context(
+                db=db,
+                clock=SystemClock(),
+                settings=settings,
+                blobs=LocalBlobStore(settings.media_root),
             )
+            return await work(Services.build(ctx))
         finally:
             await db.stop()
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from backend.clock import Clock
 from backend.db.engine import Database
 from backend.settings import Settings
+from media.store import BlobStore
 
 __all__ = ["Context"]
 
@@ -18,3 +19,4 @@ class Context:
     db: Database
     clock: Clock
     settings: Settings
+    blobs: BlobStore

@@ -62,6 +62,14 @@ class ErrorCode(StrEnum):
     agency_code_missing = "agency_code_missing"
     processing_time_unknown = "processing_time_unknown"
     already_rated = "already_rated"
+    upload_offset_mismatch = "upload_offset_mismatch"
+    chunk_checksum_mismatch = "chunk_checksum_mismatch"
+    tus_version_unsupported = "tus_version_unsupported"
+    blob_missing = "blob_missing"
+    batch_conflict = "batch_conflict"
+    missing_document = "missing_document"
+    cccd_mismatch = "cccd_mismatch"
+    invalid_image = "invalid_image"
     media_type_mismatch = "media_type_mismatch"
     blob_too_large = "blob_too_large"
     image_too_many_pixels = "image_too_many_pixels"
@@ -117,6 +125,14 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.blob_not_found: ErrorSpec(404, "No blob with that hash"),
     ErrorCode.cccd_invalid: ErrorSpec(422, "Malformed citizen ID card QR payload"),
     ErrorCode.media_error: ErrorSpec(422, "Media could not be processed"),
+    ErrorCode.upload_offset_mismatch: ErrorSpec(409, "Upload-Offset is not the upload's offset"),
+    ErrorCode.chunk_checksum_mismatch: ErrorSpec(460, "Upload-Checksum does not match"),
+    ErrorCode.tus_version_unsupported: ErrorSpec(412, "Tus-Resumable version not supported"),
+    ErrorCode.blob_missing: ErrorSpec(409, "Referenced blobs are not uploaded yet"),
+    ErrorCode.batch_conflict: ErrorSpec(409, "Batch id already used with another manifest"),
+    ErrorCode.missing_document: ErrorSpec(422, "A required document has no scan"),
+    ErrorCode.cccd_mismatch: ErrorSpec(422, "ID number differs from the ID card's QR"),
+    ErrorCode.invalid_image: ErrorSpec(422, "A scan is not a valid image"),
     ErrorCode.already_rated: ErrorSpec(409, "The dossier already has a satisfaction rating"),
     ErrorCode.holiday_override_exists: ErrorSpec(409, "That day already has an override"),
     ErrorCode.rate_limited: ErrorSpec(429, "Too many requests"),

@@ -11,7 +11,8 @@ from backend.context import Context
 from backend.devices.services import DeviceService
 from backend.dossiers.services import DossierService
 from backend.reports.services import ReportService
-from backend.sync.services import SyncService
+from backend.sync.services import BatchService, SyncService
+from backend.sync.uploads import UploadService
 
 __all__ = ["Services"]
 
@@ -28,19 +29,24 @@ class Services:
     reports: ReportService
     devices: DeviceService
     sync: SyncService
+    uploads: UploadService
+    batches: BatchService
 
     @classmethod
     def build(cls, ctx: Context) -> Services:
         """Wire every service to ``ctx``."""
         communes = CommuneService(ctx)
         catalog = CatalogService(ctx)
+        dossiers = DossierService(ctx)
         return cls(
             ctx=ctx,
             accounts=AccountService(ctx),
             communes=communes,
             catalog=catalog,
-            dossiers=DossierService(ctx),
+            dossiers=dossiers,
             reports=ReportService(ctx),
             devices=DeviceService(ctx),
             sync=SyncService(ctx, communes, catalog),
+            uploads=UploadService(ctx),
+            batches=BatchService(ctx, dossiers),
         )

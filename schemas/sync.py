@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
-from schemas.catalog import Procedure
+from schemas.catalog import Procedure, ProcedureCode
 from schemas.communes import Commune, Team
+from schemas.dossiers import Applicant, Delivery, DocumentRef, SatisfactionLevel, Sha256, Ulid
 
-__all__ = ["Bootstrap", "Limits"]
+__all__ = [
+    "BatchAccepted",
+    "BatchCommitted",
+    "BatchItem",
+    "BatchManifest",
+    "BlobRef",
+    "Bootstrap",
+    "ItemResult",
+    "Limits",
+    "NewDossier",
+    "Rating",
+    "Supplement",
+]
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,3 +48,93 @@ class Bootstrap(msgspec.Struct, frozen=True, kw_only=True):
     limits: Limits
     server_time: datetime
     """The server's clock, so the client can note its own skew."""
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+
+class BlobRef(msgspec.Struct, frozen=True, kw_only=True):
+    """A blob the batch's dossiers refer to."""
+
+    sha256: Sha256
+    size: Annotated[int, msgspec.Meta(ge=1)]
+    media_type: Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class NewDossier(msgspec.Struct, frozen=True, kw_only=True, tag="dossier"):
+    """A dossier captured in the field."""
+
+    id: Ulid
+    procedure_code: ProcedureCode
+    catalog_revision: Annotated[int, msgspec.Meta(ge=0)] = 0
+    applicant: Applicant
+    consent: bool
+    documents: list[DocumentRef]
+    captured_at: datetime
+    capture_place: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    delivery: Delivery = msgspec.field(default_factory=Delivery)
+    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    cccd_qr: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    """The ID card QR's text as the device decoded it, for the server's cross-check."""
+
+
+class Supplement(msgspec.Struct, frozen=True, kw_only=True, tag="supplement"):
+    """Documents a citizen brought after a supplement request."""
+
+    dossier_id: Ulid | None = None
+    dossier_code: Annotated[str, msgspec.Meta(max_length=60)] | None = None
+    documents: Annotated[list[DocumentRef], msgspec.Meta(min_length=1)]
+    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+class Rating(msgspec.Struct, frozen=True, kw_only=True, tag="rating"):
+    """A satisfaction rating captured at the household."""
+
+    dossier_id: Ulid
+    level: SatisfactionLevel
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+BatchItem = NewDossier | Supplement | Rating
+
+
+class BatchManifest(msgspec.Struct, frozen=True, kw_only=True):
+    """What a device is about to push. Idempotent on ``batch_id``."""
+
+    batch_id: Ulid
+    items: Annotated[list[BatchItem], msgspec.Meta(min_length=1, max_length=200)]
+    blobs: Annotated[list[BlobRef], msgspec.Meta(max_length=2000)] = msgspec.field(
+        default_factory=list
+    )
+
+
+class BatchAccepted(msgspec.Struct, frozen=True, kw_only=True):
+    """The answer to a manifest: which blobs to upload."""
+
+    batch_id: str
+    state: str
+    """``open`` until committed, then ``committed``."""
+    missing_blobs: list[str]
+    upload_url: str
+    """The tus endpoint."""
+
+
+class ItemResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What became of one item of a committed batch."""
+
+    index: int
+    kind: str
+    dossier_id: str | None
+    outcome: str
+    """``accepted``, ``duplicate``, ``conflict`` or ``rejected``."""
+    code: str | None = None
+    """Why it was rejected or conflicted (an error-catalogue code)."""
+    detail: str = ""
+
+
+class BatchCommitted(msgspec.Struct, frozen=True, kw_only=True):
+    """The per-item result of a commit; committing again returns the same."""
+
+    batch_id: str
+    committed_at: datetime
+    results: list[ItemResult]

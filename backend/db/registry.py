@@ -16,6 +16,7 @@ from backend.dossiers.tables import (
     HolidayOverride,
     Satisfaction,
 )
+from backend.sync.tables import SyncBatch, Upload
 
 __all__ = ["TABLES"]
 
@@ -34,4 +35,6 @@ TABLES: tuple[type[Table], ...] = (
     Satisfaction,
     Device,
     EnrolmentCode,
+    SyncBatch,
+    Upload,
 )

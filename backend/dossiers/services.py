@@ -46,7 +46,15 @@ from backend.errors import AppError, ErrorCode
 from schemas import dossiers as wire
 from schemas.common import FieldError
 
-__all__ = ["EVENT_COUNTER", "VN_TZ", "Actor", "DossierService", "InboxFilter", "local_date"]
+__all__ = [
+    "EVENT_COUNTER",
+    "VN_TZ",
+    "Actor",
+    "DossierService",
+    "FieldCapture",
+    "InboxFilter",
+    "local_date",
+]
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")
 """Vietnam time (no daylight saving): receipt dates and deadlines are local calendar dates."""
@@ -94,9 +102,22 @@ def _status(code: int) -> wire.StatusInfo:
     return wire.StatusInfo(code=status.value, label=status.label)
 
 
-def _content_hash(data: wire.DossierCreate) -> str:
+@dataclass(frozen=True)
+class FieldCapture:
+    """Where and by whom a dossier was captured outside the counter."""
+
+    team_id: int
+    device_id: str
+    captured_at: datetime
+    place: str = ""
+
+
+def _content_hash(data: wire.DossierCreate, capture: FieldCapture | None = None) -> str:
     """Hash of everything a client sent except the id: equal hashes mean a true duplicate."""
-    body = msgspec.json.encode({**msgspec.to_builtins(data), "id": None}, order="sorted")
+    content = {**msgspec.to_builtins(data), "id": None}
+    if capture is not None:
+        content["capture"] = [capture.captured_at.isoformat(), capture.place]
+    body = msgspec.json.encode(content, order="sorted")
     return hashlib.sha256(body).hexdigest()
 
 
@@ -301,11 +322,13 @@ class DossierService:
         actor: Actor,
         *,
         dossier_id: str | None = None,
+        capture: FieldCapture | None = None,
     ) -> tuple[wire.Dossier, bool]:
         """Register a submitted dossier; return it and whether it is new.
 
         The same id with the same content is a duplicate (the existing dossier, nothing new);
-        with other content it is a 409 ``dossier_conflict``.
+        with other content it is a 409 ``dossier_conflict``. ``capture`` records the team and
+        device of a dossier captured in the field.
         """
         if not data.consent:
             raise AppError(
@@ -318,7 +341,7 @@ class DossierService:
                 errors=[FieldError(field="body.delivery.address", message="required for post")],
             )
         identifier = dossier_id or data.id or str(ULID.from_datetime(self.ctx.clock.now()))
-        content_hash = _content_hash(data)
+        content_hash = _content_hash(data, capture)
         now = self.ctx.clock.now()
         async with self.ctx.db.transaction():
             existing = (
@@ -364,6 +387,10 @@ class DossierService:
                     procedure_code=procedure["code"],
                     catalog_revision=procedure["revision"],
                     channel=data.channel.value,
+                    team=capture.team_id if capture else None,
+                    device_id=capture.device_id if capture else None,
+                    captured_at=capture.captured_at if capture else None,
+                    capture_place=capture.place if capture else "",
                     applicant_name=applicant.full_name,
                     applicant_id_number=applicant.id_number,
                     applicant_birth_date=applicant.birth_date,
@@ -384,7 +411,15 @@ class DossierService:
             )
             await self._add_documents(identifier, 1, data.documents)
             await self._event(
-                identifier, commune_code, None, None, Status.submitted, "submit", actor, now, {}
+                identifier,
+                commune_code,
+                capture.team_id if capture else None,
+                None,
+                Status.submitted,
+                "submit",
+                actor,
+                now,
+                {},
             )
         return await self._dossier(await self._row(commune_code, identifier)), True
 
@@ -614,16 +649,19 @@ class DossierService:
     async def rate_by_token(self, code: str, token: str, data: wire.SatisfactionCreate) -> None:
         """A citizen's rating from the tracking page."""
         row = await self._tracked(code, token)
-        await self._rate(row["id"], data, "citizen")
+        await self.record_rating(row["id"], data, "citizen")
 
     async def rate(
         self, principal: Principal, dossier_id: str, data: wire.SatisfactionCreate
     ) -> None:
         """A rating the clerk records for the citizen."""
         await self._row(principal.commune_code, dossier_id)
-        await self._rate(dossier_id, data, "clerk")
+        await self.record_rating(dossier_id, data, "clerk")
 
-    async def _rate(self, dossier_id: str, data: wire.SatisfactionCreate, source: str) -> None:
+    async def record_rating(
+        self, dossier_id: str, data: wire.SatisfactionCreate, source: str
+    ) -> None:
+        """Store the one rating of a dossier (409 ``already_rated`` for a second)."""
         try:
             async with self.ctx.db.transaction():
                 await Satisfaction.insert(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.status_codes import HTTP_304_NOT_MODIFIED
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 from backend.accounts.principal import DevicePrincipal, device_of
 from backend.services import Services
@@ -43,3 +44,30 @@ class SyncController(Controller):
         if request.headers.get("if-none-match") == etag:
             return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(boot, headers={"ETag": etag})
+
+    @post(
+        "/batches",
+        summary="Post a batch manifest; answers which blobs to upload (idempotent on batch_id)",
+        request_max_body_size=4 * 1024 * 1024,
+    )
+    async def submit_batch(
+        self,
+        services: NamedDependency[Services],
+        device: NamedDependency[DevicePrincipal],
+        data: JSONBody[wire.BatchManifest],
+    ) -> Response[wire.BatchAccepted]:
+        accepted, created = await services.batches.submit(device, data)
+        return Response(accepted, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @post(
+        "/batches/{batch_id:str}/commit",
+        status_code=HTTP_200_OK,
+        summary="Commit a batch: every dossier in one transaction; again gives the same result",
+    )
+    async def commit_batch(
+        self,
+        services: NamedDependency[Services],
+        device: NamedDependency[DevicePrincipal],
+        batch_id: FromPath[str],
+    ) -> wire.BatchCommitted:
+        return await services.batches.commit(device, batch_id)

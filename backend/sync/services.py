@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
+from piccolo.custom_types import Combinable
 
 from backend.accounts.principal import DevicePrincipal
 from backend.catalog.services import CatalogService
+from backend.catalog.tables import Procedure
 from backend.communes.services import CommuneService
+from backend.communes.tables import Team
 from backend.context import Context
-from media.images import ACCEPTED_TYPES, DEFAULT_MAX_BYTES
+from backend.dossiers.services import Actor, DossierService, FieldCapture
+from backend.dossiers.states import Action
+from backend.dossiers.tables import Dossier
+from backend.errors import AppError, ErrorCode
+from backend.sync.tables import SyncBatch
+from media.cccd import parse_cccd
+from media.errors import CccdError, MediaError
+from media.images import ACCEPTED_TYPES, DEFAULT_MAX_BYTES, validate_image
 from schemas import sync as wire
+from schemas.common import FieldError
+from schemas.dossiers import Channel, DossierCreate, SatisfactionCreate, SupplementArrived
 
-__all__ = ["CHUNK_BYTES", "MAX_DOSSIERS_PER_BATCH", "SyncService"]
+__all__ = ["CHUNK_BYTES", "MAX_DOSSIERS_PER_BATCH", "BatchService", "SyncService"]
 
 CHUNK_BYTES = 128 * 1024
 """Preferred tus PATCH size: small enough that a cut 2G link loses little."""
@@ -57,3 +71,294 @@ class SyncService:
         stable = msgspec.structs.replace(boot, server_time=_EPOCH)
         digest = hashlib.sha256(msgspec.json.encode(stable)).hexdigest()[:20]
         return f'W/"boot-{boot.catalog_revision}-{digest}"'
+
+
+class BatchService:
+    """Manifests and commits of device batches."""
+
+    def __init__(self, ctx: Context, dossiers: DossierService) -> None:
+        self.ctx = ctx
+        self.dossiers = dossiers
+
+    async def submit(
+        self, device: DevicePrincipal, manifest: wire.BatchManifest
+    ) -> tuple[wire.BatchAccepted, bool]:
+        """Store a manifest (idempotent on its id); answer the blobs the server lacks."""
+        _check_manifest(manifest)
+        digest = hashlib.sha256(msgspec.json.encode(manifest)).hexdigest()
+        created = False
+        async with self.ctx.db.transaction():
+            row = (
+                await SyncBatch.select(
+                    SyncBatch.device, SyncBatch.manifest_hash, SyncBatch.committed_at
+                )
+                .where(SyncBatch.id == manifest.batch_id)
+                .first()
+            )
+            if row is None:
+                await SyncBatch.insert(
+                    SyncBatch(
+                        id=manifest.batch_id,
+                        device=device.device_id,
+                        commune=device.commune_code,
+                        team=device.team_id,
+                        manifest_hash=digest,
+                        manifest=msgspec.to_builtins(manifest),
+                        created_at=self.ctx.clock.now(),
+                    )
+                )
+                created = True
+            elif row["device"] != device.device_id or row["manifest_hash"] != digest:
+                raise AppError(
+                    ErrorCode.batch_conflict,
+                    f"Lô {manifest.batch_id} đã được gửi với nội dung khác.",
+                )
+        missing = [b.sha256 for b in manifest.blobs if not await self.ctx.blobs.exists(b.sha256)]
+        committed = row is not None and row["committed_at"] is not None
+        return (
+            wire.BatchAccepted(
+                batch_id=manifest.batch_id,
+                state="committed" if committed else "open",
+                missing_blobs=[] if committed else missing,
+                upload_url="/api/v1/uploads",
+            ),
+            created,
+        )
+
+    async def _batch(self, device: DevicePrincipal, batch_id: str) -> dict[str, Any]:
+        row = (
+            await SyncBatch.select()
+            .where((SyncBatch.id == batch_id) & (SyncBatch.device == device.device_id))
+            .output(load_json=True)
+            .first()
+        )
+        if row is None:
+            raise AppError(ErrorCode.not_found, "Không tìm thấy lô hồ sơ.")
+        return row
+
+    async def commit(self, device: DevicePrincipal, batch_id: str) -> wire.BatchCommitted:
+        """Create or update every dossier of the batch in one transaction (once)."""
+        row = await self._batch(device, batch_id)
+        if row["result"] is not None:
+            return msgspec.convert(row["result"], wire.BatchCommitted)
+        manifest = msgspec.convert(row["manifest"], wire.BatchManifest)
+        missing = [b.sha256 for b in manifest.blobs if not await self.ctx.blobs.exists(b.sha256)]
+        if missing:
+            raise AppError(
+                ErrorCode.blob_missing,
+                f"Còn {len(missing)} tệp chưa tải lên: {', '.join(missing)}",
+            )
+        invalid = await self._invalid_images(manifest.blobs)
+        team = await Team.select(Team.kind).where(Team.id == device.team_id).first()
+        channel = (
+            Channel.residential_point
+            if team and team["kind"] == "residential_point"
+            else Channel.field_team
+        )
+        actor = Actor("device", device.device_id, device.name or device.device_id)
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction():
+            # Re-read under the write lock: two commits of one batch must not both apply it.
+            again = (
+                await SyncBatch.select(SyncBatch.result)
+                .where(SyncBatch.id == batch_id)
+                .output(load_json=True)
+                .first()
+            )
+            if again is not None and again["result"] is not None:
+                return msgspec.convert(again["result"], wire.BatchCommitted)
+            results = [
+                await self._apply(index, item, device, channel, invalid, actor)
+                for index, item in enumerate(manifest.items)
+            ]
+            committed = wire.BatchCommitted(batch_id=batch_id, committed_at=now, results=results)
+            await SyncBatch.update(
+                {SyncBatch.result: msgspec.to_builtins(committed), SyncBatch.committed_at: now}
+            ).where(SyncBatch.id == batch_id)
+        return committed
+
+    async def _invalid_images(self, blobs: list[wire.BlobRef]) -> dict[str, str]:
+        invalid: dict[str, str] = {}
+        for blob in blobs:
+            data = await self.ctx.blobs.read(blob.sha256)
+            try:
+                await asyncio.to_thread(validate_image, data, blob.media_type)
+            except MediaError as exc:
+                invalid[blob.sha256] = f"{exc.code}: {exc.detail}"
+        return invalid
+
+    async def _apply(
+        self,
+        index: int,
+        item: wire.BatchItem,
+        device: DevicePrincipal,
+        channel: Channel,
+        invalid: dict[str, str],
+        actor: Actor,
+    ) -> wire.ItemResult:
+        commune = device.commune_code
+        match item:
+            case wire.NewDossier():
+                problem = await self._reject_reason(commune, item, invalid)
+                if problem is not None:
+                    return _result(index, "dossier", item.id, "rejected", *problem)
+                data = DossierCreate(
+                    id=item.id,
+                    procedure_code=item.procedure_code,
+                    applicant=item.applicant,
+                    channel=channel,
+                    consent=item.consent,
+                    documents=item.documents,
+                    delivery=item.delivery,
+                    note=item.note,
+                )
+                capture = FieldCapture(
+                    team_id=device.team_id,
+                    device_id=device.device_id,
+                    captured_at=item.captured_at,
+                    place=item.capture_place,
+                )
+                try:
+                    _, created = await self.dossiers.create(commune, data, actor, capture=capture)
+                except AppError as exc:
+                    return _result(index, "dossier", item.id, "conflict", exc.code, exc.detail)
+                return _result(index, "dossier", item.id, "accepted" if created else "duplicate")
+            case wire.Supplement():
+                return await self._supplement(index, item, commune, invalid, actor)
+            case wire.Rating():
+                try:
+                    await self.dossiers.get_for(commune, item.dossier_id)
+                    await self.dossiers.record_rating(
+                        item.dossier_id,
+                        SatisfactionCreate(level=item.level, comment=item.comment),
+                        "device",
+                    )
+                except AppError as exc:
+                    return _result(
+                        index, "rating", item.dossier_id, "rejected", exc.code, exc.detail
+                    )
+                return _result(index, "rating", item.dossier_id, "accepted")
+        raise AssertionError(f"unknown batch item {item!r}")  # pragma: no cover
+
+    async def _reject_reason(
+        self, commune: str, item: wire.NewDossier, invalid: dict[str, str]
+    ) -> tuple[ErrorCode, str] | None:
+        """Why a field dossier cannot be accepted, or ``None``; checked before any write."""
+        if not item.consent:
+            return ErrorCode.consent_required, "Thiếu sự đồng ý của người nộp."
+        procedure = (
+            await Procedure.select(Procedure.documents)
+            .where(
+                (Procedure.commune == commune)
+                & (Procedure.code == item.procedure_code)
+                & (Procedure.active == True)  # noqa: E712 - Piccolo SQL
+            )
+            .output(load_json=True)
+            .first()
+        )
+        if procedure is None:
+            return (
+                ErrorCode.unknown_procedure,
+                f"Thủ tục {item.procedure_code} không có trong danh mục.",
+            )
+        keys = {d["key"] for d in procedure["documents"]}
+        given = {d.key for d in item.documents}
+        if given - keys:
+            return ErrorCode.unknown_document, f"Giấy tờ lạ: {', '.join(sorted(given - keys))}."
+        required = {d["key"] for d in procedure["documents"] if d.get("required", True)}
+        if required - given:
+            return (
+                ErrorCode.missing_document,
+                f"Thiếu giấy tờ bắt buộc: {', '.join(sorted(required - given))}.",
+            )
+        bad = [invalid[d.sha256] for d in item.documents if d.sha256 in invalid]
+        if bad:
+            return ErrorCode.invalid_image, "; ".join(bad)
+        if item.cccd_qr:
+            try:
+                card = parse_cccd(item.cccd_qr)
+            except CccdError as exc:
+                return ErrorCode.cccd_invalid, exc.detail
+            if card.id_number != item.applicant.id_number:
+                return (
+                    ErrorCode.cccd_mismatch,
+                    f"Số định danh {item.applicant.id_number} khác số trên CCCD {card.id_number}.",
+                )
+        return None
+
+    async def _supplement(
+        self,
+        index: int,
+        item: wire.Supplement,
+        commune: str,
+        invalid: dict[str, str],
+        actor: Actor,
+    ) -> wire.ItemResult:
+        where: Combinable = Dossier.commune == commune
+        if item.dossier_id:
+            where &= Dossier.id == item.dossier_id
+        else:
+            where &= Dossier.code == (item.dossier_code or "")
+        row = await Dossier.select(Dossier.id).where(where).first()
+        if row is None:
+            return _result(index, "supplement", item.dossier_id, "rejected", ErrorCode.not_found,
+                           "Không tìm thấy hồ sơ cần bổ sung.")  # fmt: skip
+        bad = [invalid[d.sha256] for d in item.documents if d.sha256 in invalid]
+        if bad:
+            return _result(index, "supplement", row["id"], "rejected", ErrorCode.invalid_image,
+                           "; ".join(bad))  # fmt: skip
+        try:
+            await self.dossiers.act(
+                commune,
+                row["id"],
+                Action.supplement_arrived,
+                SupplementArrived(documents=item.documents, note=item.note),
+                actor,
+            )
+        except AppError as exc:
+            return _result(index, "supplement", row["id"], "rejected", exc.code, exc.detail)
+        return _result(index, "supplement", row["id"], "accepted")
+
+
+def _result(
+    index: int,
+    kind: str,
+    dossier_id: str | None,
+    outcome: str,
+    code: ErrorCode | None = None,
+    detail: str = "",
+) -> wire.ItemResult:
+    return wire.ItemResult(
+        index=index,
+        kind=kind,
+        dossier_id=dossier_id,
+        outcome=outcome,
+        code=code.value if code else None,
+        detail=detail,
+    )
+
+
+def _check_manifest(manifest: wire.BatchManifest) -> None:
+    """Every scan a dossier names must be listed in the manifest's blobs, once, acceptably."""
+    errors: list[FieldError] = []
+    listed: dict[str, wire.BlobRef] = {}
+    for n, blob in enumerate(manifest.blobs):
+        if blob.sha256 in listed:
+            errors.append(FieldError(field=f"body.blobs[{n}]", message="listed twice"))
+        listed[blob.sha256] = blob
+        if blob.media_type not in ACCEPTED_TYPES:
+            errors.append(FieldError(field=f"body.blobs[{n}].media_type", message="not accepted"))
+        if blob.size > DEFAULT_MAX_BYTES:
+            errors.append(FieldError(field=f"body.blobs[{n}].size", message="over the limit"))
+    for n, item in enumerate(manifest.items):
+        documents = getattr(item, "documents", [])
+        for m, document in enumerate(documents):
+            if document.sha256 not in listed:
+                errors.append(
+                    FieldError(
+                        field=f"body.items[{n}].documents[{m}].sha256",
+                        message="not in the manifest's blobs",
+                    )
+                )
+    if errors:
+        raise AppError(ErrorCode.validation_failed, "Bản kê của lô không nhất quán.", errors=errors)

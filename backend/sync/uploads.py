@@ -1,0 +1,279 @@
+"""Resumable uploads over the tus 1.0 protocol (core, creation, checksum, expiration, termination).
+
+A PATCH body is streamed to ``MEDIA_ROOT/uploads/<id>.part`` as it arrives, never held whole.
+The database row's ``offset`` is the authority: it only advances after the bytes are fsynced,
+and a PATCH first cuts the file back to it, so bytes a killed server wrote but never recorded
+are simply sent again. When the last byte arrives the whole file is hashed; a hash other than
+the one announced in ``Upload-Metadata`` discards the upload, the right one moves it into the
+blob store (which verifies it once more before it becomes visible). A completed upload keeps its
+row until it expires, so a client that lost the last answer reads ``Upload-Offset == length``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import os
+import re
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiofiles
+import aiofiles.os
+
+from backend.accounts.principal import DevicePrincipal
+from backend.context import Context
+from backend.errors import AppError, ErrorCode
+from backend.sync.tables import Upload
+from media.images import ACCEPTED_TYPES, DEFAULT_MAX_BYTES
+from media.store import check_sha256
+
+__all__ = [
+    "TUS_EXTENSIONS",
+    "TUS_HEADERS",
+    "TUS_VERSION",
+    "UPLOAD_TTL",
+    "UploadService",
+    "UploadState",
+    "parse_metadata",
+]
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,checksum,expiration,termination"
+TUS_HEADERS = {"Tus-Resumable": TUS_VERSION}
+UPLOAD_TTL = timedelta(hours=24)
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
+
+
+def tus_error(code: ErrorCode, detail: str) -> AppError:
+    """An error whose response carries the tus version header, as the protocol requires."""
+    return AppError(code, detail, headers=dict(TUS_HEADERS))
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """``Upload-Metadata``: comma-separated ``key base64value`` pairs."""
+    result: dict[str, str] = {}
+    for pair in (header or "").split(","):
+        if not pair.strip():
+            continue
+        key, _, value = pair.strip().partition(" ")
+        try:
+            result[key] = base64.b64decode(value, validate=True).decode() if value else ""
+        except (binascii.Error, UnicodeDecodeError):
+            raise tus_error(
+                ErrorCode.validation_failed, f"Upload-Metadata value of {key!r} is not base64"
+            ) from None
+    return result
+
+
+@dataclass(frozen=True)
+class UploadState:
+    """Where an upload stands."""
+
+    id: str
+    offset: int
+    length: int
+    expires_at: datetime
+    sha256: str
+    complete: bool = False
+
+
+class UploadService:
+    """tus uploads of field devices; each belongs to the device that created it."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.folder = Path(ctx.settings.media_root) / "uploads"
+
+    def _path(self, upload_id: str) -> Path:
+        return self.folder / f"{upload_id}.part"
+
+    async def create(
+        self, device: DevicePrincipal, length: int, metadata: dict[str, str]
+    ) -> UploadState:
+        """A new empty upload for a blob of ``length`` bytes with the announced sha256."""
+        if length <= 0 or length > DEFAULT_MAX_BYTES:
+            raise tus_error(
+                ErrorCode.blob_too_large,
+                f"Upload-Length must be 1 to {DEFAULT_MAX_BYTES} bytes, got {length}",
+            )
+        sha256 = metadata.get("sha256", "")
+        try:
+            check_sha256(sha256)
+        except Exception:
+            raise tus_error(
+                ErrorCode.validation_failed, "Upload-Metadata must carry the blob's sha256 (hex)"
+            ) from None
+        media_type = metadata.get("media_type") or metadata.get("filetype") or ""
+        if media_type not in ACCEPTED_TYPES:
+            raise tus_error(
+                ErrorCode.unsupported_media_type, f"media type {media_type!r} is not accepted"
+            )
+        upload_id = secrets.token_hex(16)
+        now = self.ctx.clock.now()
+        await aiofiles.os.makedirs(self.folder, exist_ok=True)
+        async with aiofiles.open(self._path(upload_id), "wb"):
+            pass
+        await Upload.insert(
+            Upload(
+                id=upload_id,
+                device=device.device_id,
+                sha256=sha256,
+                media_type=media_type,
+                length=length,
+                offset=0,
+                created_at=now,
+                expires_at=now + UPLOAD_TTL,
+            )
+        )
+        return UploadState(upload_id, 0, length, now + UPLOAD_TTL, sha256)
+
+    async def _row(self, device: DevicePrincipal, upload_id: str) -> dict[str, Any]:
+        if not _ID.fullmatch(upload_id):
+            raise tus_error(ErrorCode.not_found, "Không tìm thấy lượt tải lên.")
+        row = (
+            await Upload.select()
+            .where((Upload.id == upload_id) & (Upload.device == device.device_id))
+            .first()
+        )
+        if row is None:
+            raise tus_error(ErrorCode.not_found, "Không tìm thấy lượt tải lên.")
+        if row["expires_at"] <= self.ctx.clock.now():
+            await self._discard(upload_id)
+            raise tus_error(ErrorCode.not_found, "Lượt tải lên đã hết hạn.")
+        return row
+
+    async def state(self, device: DevicePrincipal, upload_id: str) -> UploadState:
+        """The offset the client resumes from."""
+        row = await self._row(device, upload_id)
+        return UploadState(
+            upload_id, row["offset"], row["length"], row["expires_at"], row["sha256"]
+        )
+
+    async def append(
+        self,
+        device: DevicePrincipal,
+        upload_id: str,
+        offset: int,
+        chunks: AsyncIterator[bytes],
+        checksum: str | None,
+    ) -> UploadState:
+        """Write one PATCH body at ``offset``; complete the upload when it is whole."""
+        row = await self._row(device, upload_id)
+        if row["offset"] == row["length"] and offset == row["offset"]:
+            # Already complete (the client lost our last answer): nothing to write.
+            return UploadState(
+                upload_id, offset, row["length"], row["expires_at"], row["sha256"], True
+            )
+        if offset != row["offset"]:
+            raise tus_error(
+                ErrorCode.upload_offset_mismatch,
+                f"Upload-Offset {offset} is not the upload's offset {row['offset']}",
+            )
+        check = _checksum(checksum)
+        path = self._path(upload_id)
+        written = 0
+        disconnected = False
+        async with aiofiles.open(path, "r+b") as handle:
+            await handle.truncate(offset)
+            await handle.seek(offset)
+            try:
+                async for chunk in chunks:
+                    if offset + written + len(chunk) > row["length"]:
+                        raise tus_error(ErrorCode.blob_too_large, "PATCH goes beyond Upload-Length")
+                    if check is not None:
+                        check[1].update(chunk)
+                    await handle.write(chunk)
+                    written += len(chunk)
+            except AppError:
+                await handle.truncate(offset)
+                raise
+            except Exception:
+                # The link dropped mid-body: keep what arrived (tus resumes from it), unless
+                # the client asked for a checksum that can no longer be verified.
+                disconnected = True
+            await handle.flush()
+            os.fsync(handle.fileno())
+            if check is not None and (disconnected or check[1].digest() != check[0]):
+                await handle.truncate(offset)
+                if disconnected:
+                    return UploadState(
+                        upload_id, offset, row["length"], row["expires_at"], row["sha256"]
+                    )
+                raise tus_error(
+                    ErrorCode.chunk_checksum_mismatch,
+                    "Upload-Checksum does not match the PATCH body; send it again",
+                )
+        new_offset = offset + written
+        # Compare-and-set: a concurrent PATCH of the same upload cannot both advance it.
+        moved = await (
+            Upload.update({Upload.offset: new_offset})
+            .where((Upload.id == upload_id) & (Upload.offset == offset))
+            .returning(Upload.id)
+        )
+        if not moved:
+            raise tus_error(ErrorCode.upload_offset_mismatch, "the upload moved meanwhile")
+        state = UploadState(upload_id, new_offset, row["length"], row["expires_at"], row["sha256"])
+        if new_offset == row["length"] and not disconnected:
+            await self._complete(state)
+            return UploadState(
+                upload_id, new_offset, row["length"], row["expires_at"], row["sha256"], True
+            )
+        return state
+
+    async def _complete(self, state: UploadState) -> None:
+        path = self._path(state.id)
+        digest = hashlib.sha256()
+        async with aiofiles.open(path, "rb") as handle:
+            while chunk := await handle.read(256 * 1024):
+                digest.update(chunk)
+        if digest.hexdigest() != state.sha256:
+            await self._discard(state.id)
+            raise tus_error(
+                ErrorCode.checksum_mismatch,
+                f"the upload hashes to {digest.hexdigest()}, not the announced {state.sha256}; "
+                "it was discarded",
+            )
+
+        async def stream() -> AsyncIterator[bytes]:
+            async with aiofiles.open(path, "rb") as handle:
+                while chunk := await handle.read(256 * 1024):
+                    yield chunk
+
+        await self.ctx.blobs.put_stream(stream(), expected_sha256=state.sha256)
+        # The row stays until it expires, so a HEAD after a lost answer reads "complete".
+        with contextlib.suppress(FileNotFoundError):
+            await aiofiles.os.remove(path)
+
+    async def terminate(self, device: DevicePrincipal, upload_id: str) -> None:
+        """Drop an upload and its bytes (tus termination)."""
+        await self._row(device, upload_id)
+        await self._discard(upload_id)
+
+    async def _discard(self, upload_id: str) -> None:
+        await Upload.delete().where(Upload.id == upload_id)
+        with contextlib.suppress(FileNotFoundError):
+            await aiofiles.os.remove(self._path(upload_id))
+
+
+def _checksum(header: str | None) -> tuple[bytes, Any] | None:
+    """``Upload-Checksum: <algorithm> <base64 digest>`` parsed into (digest, hasher)."""
+    if not header:
+        return None
+    algorithm, _, encoded = header.strip().partition(" ")
+    if algorithm not in _ALGORITHMS:
+        raise tus_error(
+            ErrorCode.validation_failed, f"checksum algorithm {algorithm!r} is not supported"
+        )
+    try:
+        expected = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise tus_error(ErrorCode.validation_failed, "Upload-Checksum is not base64") from None
+    return expected, _ALGORITHMS[algorithm]()

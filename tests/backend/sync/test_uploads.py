@@ -1,0 +1,184 @@
+"""tus 1.0 uploads: creation, resume by offset, checksums, termination, scoping."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import httpx
+
+from tests.backend.sync.conftest import Device, enrol, metadata, scan, sha, upload
+from tests.helpers import Staff, assert_problem
+
+OFFSET_STREAM = {"Content-Type": "application/offset+octet-stream"}
+
+
+async def create(client: httpx.AsyncClient, device: Device, data: bytes) -> str:
+    response = await client.post(
+        "/api/v1/uploads",
+        headers={**device.tus, "Upload-Length": str(len(data)), "Upload-Metadata": metadata(data)},
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["tus-resumable"] == "1.0.0"
+    assert "upload-expires" in response.headers
+    return response.headers["location"]
+
+
+async def test_options__advertises_version_extensions_and_checksums(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.options("/api/v1/uploads")
+
+    assert response.status_code == 204
+    assert response.headers["tus-version"] == "1.0.0"
+    assert set(response.headers["tus-extension"].split(",")) == {
+        "creation",
+        "checksum",
+        "expiration",
+        "termination",
+    }
+    assert response.headers["tus-checksum-algorithm"] == "sha1,sha256"
+
+
+async def test_upload__in_chunks_resumes_from_head_offset_and_lands_in_the_store(
+    client: httpx.AsyncClient, device: Device, app: object
+) -> None:
+    data = scan(1)
+    url = await create(client, device, data)
+    cut = len(data) // 3
+
+    first = await client.patch(
+        url, content=data[:cut], headers={**device.tus, **OFFSET_STREAM, "Upload-Offset": "0"}
+    )
+    head = await client.head(url, headers=device.tus)
+    rest = await client.patch(
+        url,
+        content=data[cut:],
+        headers={**device.tus, **OFFSET_STREAM, "Upload-Offset": head.headers["upload-offset"]},
+    )
+
+    assert first.status_code == 204
+    assert first.headers["upload-offset"] == str(cut)
+    assert head.headers["upload-offset"] == str(cut)
+    assert head.headers["cache-control"] == "no-store"
+    assert rest.status_code == 204
+    assert rest.headers["upload-offset"] == str(len(data))
+    blobs = app.state.services.ctx.blobs  # type: ignore[attr-defined]
+    assert await blobs.read(sha(data)) == data
+    after = await client.head(url, headers=device.tus)
+    assert after.headers["upload-offset"] == after.headers["upload-length"] == str(len(data))
+
+
+async def test_patch__at_the_wrong_offset_is_409_and_keeps_the_upload(
+    client: httpx.AsyncClient, device: Device
+) -> None:
+    data = scan(2)
+    url = await create(client, device, data)
+
+    response = await client.patch(
+        url, content=data[100:], headers={**device.tus, **OFFSET_STREAM, "Upload-Offset": "100"}
+    )
+
+    assert_problem(response, 409, "upload_offset_mismatch")
+    assert (await client.head(url, headers=device.tus)).headers["upload-offset"] == "0"
+
+
+async def test_patch__checksum_of_the_body_is_checked_and_a_bad_chunk_is_dropped(
+    client: httpx.AsyncClient, device: Device
+) -> None:
+    data = scan(3)
+    url = await create(client, device, data)
+    chunk = data[:5000]
+    good = "sha1 " + base64.b64encode(hashlib.sha1(chunk).digest()).decode()  # noqa: S324 - tus names it
+    bad = "sha256 " + base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+
+    rejected = await client.patch(
+        url,
+        content=chunk,
+        headers={**device.tus, **OFFSET_STREAM, "Upload-Offset": "0", "Upload-Checksum": bad},
+    )
+    accepted = await client.patch(
+        url,
+        content=chunk,
+        headers={**device.tus, **OFFSET_STREAM, "Upload-Offset": "0", "Upload-Checksum": good},
+    )
+
+    assert_problem(rejected, 460, "chunk_checksum_mismatch")
+    assert accepted.status_code == 204
+    assert accepted.headers["upload-offset"] == "5000"
+
+
+async def test_complete__wrong_announced_sha256_discards_the_upload(
+    client: httpx.AsyncClient, device: Device, app: object
+) -> None:
+    data = scan(4)
+
+    response = await upload(client, device, data, digest=sha(b"something else"))
+
+    assert_problem(response, 422, "checksum_mismatch")
+    blobs = app.state.services.ctx.blobs  # type: ignore[attr-defined]
+    assert not await blobs.exists(sha(data))
+    assert not await blobs.exists(sha(b"something else"))
+
+
+async def test_protocol_errors__version_type_length_and_media_type(
+    client: httpx.AsyncClient, device: Device
+) -> None:
+    data = scan(5)
+    url = await create(client, device, data)
+
+    no_version = await client.patch(
+        url, content=data, headers={**device.auth, **OFFSET_STREAM, "Upload-Offset": "0"}
+    )
+    wrong_type = await client.patch(
+        url,
+        content=data,
+        headers={**device.tus, "Upload-Offset": "0", "Content-Type": "image/jpeg"},
+    )
+    too_long = await client.post(
+        "/api/v1/uploads",
+        headers={**device.tus, "Upload-Length": str(10**10), "Upload-Metadata": metadata(data)},
+    )
+    gif = await client.post(
+        "/api/v1/uploads",
+        headers={
+            **device.tus,
+            "Upload-Length": "10",
+            "Upload-Metadata": metadata(data, media_type="image/gif"),
+        },
+    )
+
+    assert_problem(no_version, 412, "tus_version_unsupported")
+    assert_problem(wrong_type, 415, "unsupported_media_type")
+    assert_problem(too_long, 413, "blob_too_large")
+    assert_problem(gif, 415, "unsupported_media_type")
+
+
+async def test_termination__deletes_the_upload(client: httpx.AsyncClient, device: Device) -> None:
+    url = await create(client, device, scan(6))
+
+    response = await client.delete(url, headers=device.tus)
+
+    assert response.status_code == 204
+    assert (await client.head(url, headers=device.tus)).status_code == 404
+
+
+async def test_scoping__another_device_cannot_see_or_feed_an_upload(
+    client: httpx.AsyncClient, device: Device, staff: Staff
+) -> None:
+    other = await enrol(client, staff, device.team_id)
+    data = scan(7)
+    url = await create(client, device, data)
+
+    peek = await client.head(url, headers=other.tus)
+    feed = await client.patch(
+        url, content=data, headers={**other.tus, **OFFSET_STREAM, "Upload-Offset": "0"}
+    )
+    staff_try = await client.post(
+        "/api/v1/uploads",
+        headers={**staff["admin.a"].auth, "Tus-Resumable": "1.0.0", "Upload-Length": "1"},
+    )
+
+    assert peek.status_code == 404
+    assert_problem(feed, 404, "not_found")
+    assert_problem(staff_try, 403, "forbidden")
