@@ -658,6 +658,10 @@ class DossierService:
         await self._row(principal.commune_code, dossier_id)
         await self.record_rating(dossier_id, data, "clerk")
 
+    async def has_rating(self, dossier_id: str) -> bool:
+        """Whether the dossier already has its one satisfaction rating."""
+        return bool(await Satisfaction.exists().where(Satisfaction.dossier == dossier_id))
+
     async def record_rating(
         self, dossier_id: str, data: wire.SatisfactionCreate, source: str
     ) -> None:
