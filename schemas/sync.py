@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
 import msgspec
 
 from schemas.catalog import Procedure, ProcedureCode
 from schemas.communes import Commune, Team
-from schemas.dossiers import Applicant, Delivery, DocumentRef, SatisfactionLevel, Sha256, Ulid
+from schemas.dossiers import (
+    Applicant,
+    Delivery,
+    DocumentRef,
+    SatisfactionLevel,
+    Sha256,
+    StatusInfo,
+    Ulid,
+)
 
 __all__ = [
     "BatchAccepted",
     "BatchCommitted",
     "BatchItem",
     "BatchManifest",
+    "BatchState",
     "BlobRef",
     "Bootstrap",
+    "Change",
+    "ChangePage",
+    "DossierState",
     "ItemResult",
     "Limits",
     "NewDossier",
     "Rating",
+    "ReconcileRequest",
+    "Reconciliation",
     "Supplement",
 ]
 
@@ -138,3 +152,66 @@ class BatchCommitted(msgspec.Struct, frozen=True, kw_only=True):
     batch_id: str
     committed_at: datetime
     results: list[ItemResult]
+
+
+# --- change feed and reconciliation -------------------------------------------------------------
+
+
+class Change(msgspec.Struct, frozen=True, kw_only=True):
+    """One event concerning the device's team, in sequence order."""
+
+    seq: int
+    dossier_id: str
+    dossier_code: str | None
+    action: str
+    status: StatusInfo
+    due_date: date | None
+    at: datetime
+    payload: dict[str, Any]
+    """The action's details: itemised supplement requests, refusal reasons, results..."""
+
+
+class ChangePage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of the change feed; ask again from ``next_cursor``."""
+
+    changes: list[Change]
+    next_cursor: int
+    has_more: bool
+    catalog_revision: int
+    """When it differs from the device's, fetch the bootstrap again."""
+
+
+class ReconcileRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """Ids whose fate a device is unsure of (an acknowledgement was lost)."""
+
+    batch_ids: Annotated[list[Ulid], msgspec.Meta(max_length=500)] = msgspec.field(
+        default_factory=list
+    )
+    dossier_ids: Annotated[list[Ulid], msgspec.Meta(max_length=500)] = msgspec.field(
+        default_factory=list
+    )
+
+
+class BatchState(msgspec.Struct, frozen=True, kw_only=True):
+    """What the server knows of a batch."""
+
+    batch_id: str
+    state: str
+    """``unknown``, ``open`` or ``committed``."""
+    result: BatchCommitted | None = None
+
+
+class DossierState(msgspec.Struct, frozen=True, kw_only=True):
+    """What the server knows of a dossier."""
+
+    dossier_id: str
+    held: bool
+    status: StatusInfo | None = None
+    code: str | None = None
+
+
+class Reconciliation(msgspec.Struct, frozen=True, kw_only=True):
+    """The answer to a reconcile request."""
+
+    batches: list[BatchState]
+    dossiers: list[DossierState]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 from backend.accounts.principal import DevicePrincipal, device_of
@@ -71,3 +71,29 @@ class SyncController(Controller):
         batch_id: FromPath[str],
     ) -> wire.BatchCommitted:
         return await services.batches.commit(device, batch_id)
+
+    @get(
+        "/changes",
+        summary="Events of the device's team after a cursor, in sequence order",
+    )
+    async def changes(
+        self,
+        services: NamedDependency[Services],
+        device: NamedDependency[DevicePrincipal],
+        since: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> wire.ChangePage:
+        return await services.sync.changes(device, since, limit)
+
+    @post(
+        "/reconcile",
+        status_code=HTTP_200_OK,
+        summary="Which of these batches and dossiers the server holds, and in what state",
+    )
+    async def reconcile(
+        self,
+        services: NamedDependency[Services],
+        device: NamedDependency[DevicePrincipal],
+        data: JSONBody[wire.ReconcileRequest],
+    ) -> wire.Reconciliation:
+        return await services.sync.reconcile(device, data)

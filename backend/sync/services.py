@@ -17,8 +17,8 @@ from backend.communes.services import CommuneService
 from backend.communes.tables import Team
 from backend.context import Context
 from backend.dossiers.services import Actor, DossierService, FieldCapture
-from backend.dossiers.states import Action
-from backend.dossiers.tables import Dossier
+from backend.dossiers.states import Action, Status
+from backend.dossiers.tables import Dossier, DossierEvent
 from backend.errors import AppError, ErrorCode
 from backend.sync.tables import SyncBatch
 from media.cccd import parse_cccd
@@ -26,7 +26,13 @@ from media.errors import CccdError, MediaError
 from media.images import ACCEPTED_TYPES, DEFAULT_MAX_BYTES, validate_image
 from schemas import sync as wire
 from schemas.common import FieldError
-from schemas.dossiers import Channel, DossierCreate, SatisfactionCreate, SupplementArrived
+from schemas.dossiers import (
+    Channel,
+    DossierCreate,
+    SatisfactionCreate,
+    StatusInfo,
+    SupplementArrived,
+)
 
 __all__ = ["CHUNK_BYTES", "MAX_DOSSIERS_PER_BATCH", "BatchService", "SyncService"]
 
@@ -63,6 +69,102 @@ class SyncService:
                 max_dossiers_per_batch=MAX_DOSSIERS_PER_BATCH,
             ),
             server_time=self.ctx.clock.now(),
+        )
+
+    async def changes(self, device: DevicePrincipal, since: int, limit: int) -> wire.ChangePage:
+        """Events of the device's team after ``since``, in sequence order.
+
+        One range scan of the ``(team, seq)`` index: the cost follows the page, not the history.
+        """
+        rows = (
+            await DossierEvent.select(
+                DossierEvent.seq,
+                DossierEvent.dossier,
+                DossierEvent.dossier.code.as_alias("code"),
+                DossierEvent.dossier.due_date.as_alias("due_date"),
+                DossierEvent.action,
+                DossierEvent.to_status,
+                DossierEvent.at,
+                DossierEvent.payload,
+            )
+            .where((DossierEvent.team == device.team_id) & (DossierEvent.seq > since))
+            .order_by(DossierEvent.seq)
+            .limit(limit + 1)
+            .output(load_json=True)
+        )
+        page = rows[:limit]
+        return wire.ChangePage(
+            changes=[
+                wire.Change(
+                    seq=r["seq"],
+                    dossier_id=r["dossier"],
+                    dossier_code=r["code"],
+                    action=r["action"],
+                    status=StatusInfo(code=r["to_status"], label=Status(r["to_status"]).label),
+                    due_date=r["due_date"],
+                    at=r["at"],
+                    payload=r["payload"],
+                )
+                for r in page
+            ],
+            next_cursor=page[-1]["seq"] if page else since,
+            has_more=len(rows) > limit,
+            catalog_revision=await self.catalog.revision(device.commune_code),
+        )
+
+    async def reconcile(
+        self, device: DevicePrincipal, request: wire.ReconcileRequest
+    ) -> wire.Reconciliation:
+        """Which of these batches (the device's) and dossiers (its team's) the server holds."""
+        batches = {
+            r["id"]: r
+            for r in await SyncBatch.select(SyncBatch.id, SyncBatch.result)
+            .where(
+                SyncBatch.id.is_in(request.batch_ids or [""])
+                & (SyncBatch.device == device.device_id)
+            )
+            .output(load_json=True)
+        }
+        dossiers = {
+            r["id"]: r
+            for r in await Dossier.select(Dossier.id, Dossier.status, Dossier.code).where(
+                Dossier.id.is_in(request.dossier_ids or [""]) & (Dossier.team == device.team_id)
+            )
+        }
+        return wire.Reconciliation(
+            batches=[
+                wire.BatchState(
+                    batch_id=b,
+                    state=(
+                        "unknown"
+                        if b not in batches
+                        else "committed"
+                        if batches[b]["result"] is not None
+                        else "open"
+                    ),
+                    result=(
+                        msgspec.convert(batches[b]["result"], wire.BatchCommitted)
+                        if b in batches and batches[b]["result"] is not None
+                        else None
+                    ),
+                )
+                for b in request.batch_ids
+            ],
+            dossiers=[
+                wire.DossierState(
+                    dossier_id=d,
+                    held=d in dossiers,
+                    status=(
+                        StatusInfo(
+                            code=dossiers[d]["status"], label=Status(dossiers[d]["status"]).label
+                        )
+                        if d in dossiers
+                        else None
+                    ),
+                    code=dossiers[d]["code"] if d in dossiers else None,
+                )
+                for d in request.dossier_ids
+            ],
         )
 
     @staticmethod

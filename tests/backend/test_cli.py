@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.helpers import serve
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
@@ -42,47 +39,6 @@ def _luudong(
     return result
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _server(env: dict[str, str], cwd: Path) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "luudong"), "serve", "--port", str(port)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                output = proc.stdout.read() if proc.stdout else ""
-                pytest.fail(f"server did not become ready:\n{output}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def test_cli__migrate_create_user_and_token__token_works_on_a_running_server(
     empty_database_url: str, tmp_path: Path
 ) -> None:
@@ -107,7 +63,7 @@ def test_cli__migrate_create_user_and_token__token_works_on_a_running_server(
 
     assert "mat khau rat dai" not in created.stdout + created.stderr
     assert token.startswith("ldp_")
-    with _server(env, tmp_path) as base:
+    with serve(env, tmp_path) as base:
         me = httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200
         assert me.json()["username"] == "chu.tich"
@@ -189,7 +145,7 @@ def test_make_run_flow__embedded_default_serves_the_demo_catalog_to_the_demo_adm
     )
     assert (tmp_path / "report.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert (tmp_path / "var" / "luudong.sqlite3").exists()
-    with _server(env, tmp_path) as base, httpx.Client(base_url=base) as client:
+    with serve(env, tmp_path) as base, httpx.Client(base_url=base) as client:
         assert client.get("/ready").json()["database"] == "sqlite"
         login = client.post(
             "/api/v1/auth/login", json={"username": "admin.coto", "password": "demo-admin-2026"}
