@@ -1,18 +1,289 @@
-"""``field-sync``: the field client's command line (capture, push and pull come with sync)."""
+"""``field-sync``: the field client's command line, a thin layer over the outbox and the agent."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
 import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+from rich.table import Table
 
 from field_sync import __version__
+from field_sync.agent import Agent
+from field_sync.outbox import Outbox
+from field_sync.transport import ProblemError, Server
 
 __all__ = ["main"]
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _home() -> Path:
+    return Path(os.environ.get("FIELD_SYNC_HOME", Path.home() / ".local/share/field-sync"))
+
+
+@contextmanager
+def _session(outbox: Outbox) -> Iterator[Server]:
+    server_url, token = outbox.get("server"), outbox.get("token")
+    if not server_url or not token:
+        err.print("[red]Thiết bị chưa đăng ký:[/red] chạy `field-sync enroll SERVER CODE` trước.")
+        sys.exit(2)
+    server = Server(server_url, token)
+    try:
+        yield server
+    except ProblemError as exc:
+        err.print(f"[red]{exc.code}:[/red] {exc.detail}")
+        sys.exit(1)
+    finally:
+        server.close()
 
 
 @click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="field-sync")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Outbox folder (default $FIELD_SYNC_HOME or ~/.local/share/field-sync).",
+)
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """Lưu Động field client."""
+def main(ctx: click.Context, home: Path | None) -> None:
+    """Lưu Động field client: capture offline, push when the link is up, pull the news."""
+    ctx.obj = home or _home()
     if ctx.invoked_subcommand is None:
         click.echo(f"field-sync {__version__}")
+
+
+def _outbox(ctx: click.Context) -> Outbox:
+    outbox = Outbox(ctx.obj)
+    ctx.call_on_close(outbox.close)
+    return outbox
+
+
+@main.command()
+@click.argument("server")
+@click.argument("code")
+@click.option("--name", default="", help="What the team calls this device.")
+@click.pass_context
+def enroll(ctx: click.Context, server: str, code: str, name: str) -> None:
+    """Enrol this device with the one-time CODE an admin issued, and fetch the catalog."""
+    outbox = _outbox(ctx)
+    client = Server(server)
+    try:
+        enrolled = client.enroll(code, name)
+    except ProblemError as exc:
+        err.print(f"[red]{exc.code}:[/red] {exc.detail}")
+        sys.exit(1)
+    finally:
+        client.close()
+    outbox.set(server=server, token=enrolled["token"], device_id=enrolled["device_id"])
+    with _session(outbox) as session:
+        _save_bootstrap(outbox, session.bootstrap())
+    team = enrolled["team"]["name"]
+    console.print(f"[green]Đã đăng ký[/green] thiết bị {enrolled['device_id']} cho {team}.")
+
+
+def _save_bootstrap(outbox: Outbox, boot: dict[str, Any]) -> None:
+    outbox.set(
+        team=json.dumps(boot["team"], ensure_ascii=False),
+        commune=json.dumps(boot["commune"], ensure_ascii=False),
+        catalog=json.dumps(boot["procedures"], ensure_ascii=False),
+        catalog_revision=str(boot["catalog_revision"]),
+        chunk_bytes=str(boot["limits"]["chunk_bytes"]),
+    )
+
+
+@main.command()
+@click.option("--refresh", is_flag=True, help="Fetch the catalog from the server first.")
+@click.pass_context
+def catalog(ctx: click.Context, refresh: bool) -> None:
+    """The procedures this device can capture, with their documents."""
+    outbox = _outbox(ctx)
+    if refresh:
+        with _session(outbox) as session:
+            _save_bootstrap(outbox, session.bootstrap())
+    table = Table("Mã", "Thủ tục", "Ngày", "Giấy tờ (khoá)")
+    for p in json.loads(outbox.get("catalog", "[]") or "[]"):
+        docs = ", ".join(f"{d['key']}{'' if d['required'] else '?'}" for d in p["documents"])
+        days = "" if p["processing_days"] is None else str(p["processing_days"])
+        table.add_row(p["code"], p["name"], days, docs)
+    console.print(table)
+
+
+@main.command()
+@click.option("--procedure", "procedure_code", required=True)
+@click.option("--name", "full_name", default=None)
+@click.option("--id-number", default=None)
+@click.option("--birth-date", default=None, help="YYYY-MM-DD")
+@click.option("--gender", type=click.Choice(["male", "female"]), default=None)
+@click.option("--address", default=None)
+@click.option("--phone", default="")
+@click.option("--cccd-qr", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A photo of the ID card's QR: fills the applicant's fields.")  # fmt: skip
+@click.option("--scan", "scans", multiple=True, required=True, metavar="KEY=PATH",
+              help="A scanned page of a required document (repeat for more pages).")  # fmt: skip
+@click.option("--mode", type=click.Choice(["document", "text"]), default="document")
+@click.option("--consent/--no-consent", default=False, help="The household agreed (required).")
+@click.option("--place", default="")
+@click.option("--note", default="")
+@click.pass_context
+def capture(ctx: click.Context, /, **options: Any) -> None:
+    """Capture a dossier offline: scans are normalised and queued until the next push."""
+    from field_sync.capture import CaptureError, capture_dossier
+
+    outbox = _outbox(ctx)
+    try:
+        dossier_id = capture_dossier(outbox, **options)
+    except CaptureError as exc:
+        err.print(f"[red]Không lưu được hồ sơ:[/red] {exc}")
+        sys.exit(1)
+    console.print(f"[green]Đã lưu[/green] hồ sơ {dossier_id} vào hàng đợi.")
+
+
+@main.command(name="outbox")
+@click.pass_context
+def show_outbox(ctx: click.Context) -> None:
+    """The dossiers on this device and how far each got."""
+    outbox = _outbox(ctx)
+    table = Table("Hồ sơ", "Thủ tục", "Người nộp", "Trạng thái", "Mã hồ sơ", "Ghi chú")
+    for row in outbox.dossiers():
+        body = json.loads(row["body"])
+        table.add_row(
+            row["id"],
+            body["procedure_code"],
+            body["applicant"]["full_name"],
+            _STATE_LABELS.get(row["state"], row["state"]),
+            row["code"] or "",
+            row["outcome_code"] or "",
+        )
+    console.print(table)
+
+
+_STATE_LABELS = {
+    "pending": "Chờ gửi",
+    "batched": "Đang gửi",
+    "committed": "Đã gửi",
+    "rejected": "Bị từ chối",
+    "conflict": "Trùng mã",
+}
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def push(ctx: click.Context, as_json: bool) -> None:
+    """Send the queued dossiers: manifest, resumable uploads, commit."""
+    outbox = _outbox(ctx)
+    with _session(outbox) as session:
+        if as_json:
+            report = Agent(outbox, session).push()
+        else:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=console,
+            ) as bar:
+                task = bar.add_task("Tải tệp lên", total=None)
+
+                def progress(what: str, done: int, total: int) -> None:
+                    if what == "bytes":
+                        bar.update(task, completed=done, total=total)
+
+                report = Agent(outbox, session, progress).push()
+    outcomes: dict[str, int] = {}
+    for result in report.results:
+        outcomes[result["outcome"]] = outcomes.get(result["outcome"], 0) + 1
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "batches": report.batches,
+                    "outcomes": outcomes,
+                    "results": report.results,
+                    "bytes_total": report.bytes_total,
+                    "bytes_sent": report.upload.bytes_sent,
+                    "bytes_resent": report.upload.bytes_resent,
+                    "failures": report.upload.failures,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    console.print(
+        f"Đã gửi {report.batches} lô: "
+        + ", ".join(f"{n} {_OUTCOME_LABELS.get(k, k)}" for k, n in outcomes.items())
+        if report.batches
+        else "Không có hồ sơ nào chờ gửi."
+    )
+
+
+_OUTCOME_LABELS = {
+    "accepted": "được nhận",
+    "duplicate": "đã có",
+    "conflict": "trùng mã",
+    "rejected": "bị từ chối",
+}
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@click.pass_context
+def pull(ctx: click.Context, as_json: bool) -> None:
+    """Fetch receipts, supplement requests and results for this team."""
+    outbox = _outbox(ctx)
+    with _session(outbox) as session:
+        report = Agent(outbox, session).pull()
+    if as_json:
+        click.echo(
+            json.dumps({"cursor": report.cursor, "changes": report.changes}, ensure_ascii=False)
+        )
+        return
+    if not report.changes:
+        console.print("Không có tin mới.")
+    for change in report.changes:
+        console.print(_describe(change))
+
+
+def _describe(change: dict[str, Any]) -> str:
+    name = change["dossier_code"] or change["dossier_id"]
+    line = f"Hồ sơ {name}: {change['status']['label']}"
+    if change["action"] == "receive" and change.get("due_date"):
+        due = datetime.fromisoformat(change["due_date"]).strftime("%d/%m/%Y")
+        line += f", hẹn trả kết quả ngày {due}"
+    payload = change.get("payload") or {}
+    for item in payload.get("items", []):
+        line += f"\n  - cần bổ sung «{item['document_key']}»: {item.get('note') or item['problem']}"
+    if payload.get("reason"):
+        line += f" (lý do: {payload['reason']})"
+    if payload.get("result_summary"):
+        line += f" ({payload['result_summary']})"
+    return line
+
+
+@main.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """This device, its server, and the outbox in numbers."""
+    outbox = _outbox(ctx)
+    counts: dict[str, int] = {}
+    for row in outbox.dossiers():
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    team = json.loads(outbox.get("team", "{}") or "{}")
+    console.print(f"Máy chủ: {outbox.get('server') or '(chưa đăng ký)'}")
+    console.print(f"Thiết bị: {outbox.get('device_id') or '-'} — {team.get('name', '-')}")
+    console.print(
+        "Hồ sơ: "
+        + (", ".join(f"{_STATE_LABELS.get(k, k)} {n}" for k, n in sorted(counts.items())) or "0")
+    )
+    console.print(f"Tin đã nhận đến số {outbox.get('cursor', '0')}")

@@ -1,0 +1,133 @@
+"""The sync agent: seal, manifest, upload, commit, pull, reconcile.
+
+Every step is idempotent on the server, and every local state change is recorded in the outbox
+before the next step starts, so the agent can be killed anywhere and simply run again: a sealed
+batch is pushed again with the same id and manifest, an upload resumes at the server's offset, a
+commit whose answer was lost is answered again from the server's record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ulid import ULID
+
+from field_sync.outbox import Outbox, SealedBatch
+from field_sync.transport import ProblemError, Server, UploadStats
+
+__all__ = ["Agent", "PullReport", "PushReport"]
+
+MAX_BATCH = 50
+
+
+@dataclass
+class PushReport:
+    """What a push did."""
+
+    batches: int = 0
+    results: list[dict[str, Any]] = field(default_factory=list)
+    bytes_total: int = 0
+    upload: UploadStats = field(default_factory=UploadStats)
+
+
+@dataclass
+class PullReport:
+    """What a pull brought."""
+
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    cursor: int = 0
+
+
+Progress = Callable[[str, int, int], None]
+"""Called with (what, done, total): ``bytes`` or ``dossiers``."""
+
+
+class Agent:
+    """Moves the outbox to the server and the server's news to the outbox."""
+
+    def __init__(self, outbox: Outbox, server: Server, progress: Progress | None = None) -> None:
+        self.outbox = outbox
+        self.server = server
+        self.progress = progress or (lambda what, done, total: None)
+
+    def push(self) -> PushReport:
+        """Push every sealed batch, then seal and push what is pending."""
+        report = PushReport()
+        self.reconcile()
+        for sealed in self.outbox.open_batches():
+            self._push_batch(sealed, report)
+        while (batch := self.outbox.seal(str(ULID()), MAX_BATCH)) is not None:
+            self._push_batch(batch, report)
+        return report
+
+    def _push_batch(self, batch: SealedBatch, report: PushReport) -> None:
+        chunk = int(self.outbox.get("chunk_bytes", "131072") or 131072)
+        for _ in range(3):
+            accepted = self.server.submit(batch.manifest)
+            self.outbox.mark_batch(batch.id, "accepted")
+            missing = self.outbox.blobs_to_upload(accepted["missing_blobs"])
+            total = sum(b.size for b in missing)
+            report.bytes_total += total
+            done = 0
+            for blob in missing:
+                url = blob.upload_url
+                if url is None or self.server.offset(url) is None:
+                    url = self.server.create_upload(blob.sha256, blob.size, blob.media_type)
+                    self.outbox.remember_upload(blob.sha256, url)
+                self.server.upload(
+                    url,
+                    blob.path,
+                    blob.size,
+                    chunk=chunk,
+                    stats=report.upload,
+                    on_progress=_bytes_progress(self.progress, done, total),
+                )
+                self.outbox.remember_upload(blob.sha256, url, uploaded=True)
+                done += blob.size
+            try:
+                committed = self.server.commit(batch.id)
+            except ProblemError as exc:
+                if exc.code == "blob_missing":
+                    continue  # an upload expired meanwhile: ask again what is missing
+                raise
+            self.outbox.record_commit(batch.id, committed["results"])
+            report.batches += 1
+            report.results.extend(committed["results"])
+            self.progress("dossiers", len(report.results), len(report.results))
+            return
+        raise ProblemError(409, "blob_missing", f"batch {batch.id} still misses blobs")
+
+    def reconcile(self) -> None:
+        """Settle batches the server committed though this device never heard the answer."""
+        open_batches = self.outbox.open_batches()
+        if not open_batches:
+            return
+        answer = self.server.reconcile([b.id for b in open_batches], [])
+        for state in answer["batches"]:
+            if state["state"] == "committed" and state.get("result"):
+                self.outbox.record_commit(state["batch_id"], state["result"]["results"])
+
+    def pull(self) -> PullReport:
+        """Fetch every change after the stored cursor."""
+        cursor = int(self.outbox.get("cursor", "0") or 0)
+        report = PullReport(cursor=cursor)
+        while True:
+            page = self.server.changes(cursor)
+            if page["changes"]:
+                self.outbox.record_changes(page["changes"], page["next_cursor"])
+                report.changes.extend(page["changes"])
+            cursor = page["next_cursor"]
+            report.cursor = cursor
+            if not page["has_more"]:
+                return report
+
+
+def _bytes_progress(progress: Progress, before: int, total: int) -> Callable[[int], None]:
+    """Progress of one blob, as bytes of the whole batch."""
+
+    def report(offset: int) -> None:
+        progress("bytes", before + offset, total)
+
+    return report

@@ -1,0 +1,125 @@
+"""Capturing a dossier offline: applicant from the ID card QR, normalised scans, consent."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ulid import ULID
+
+import media
+from field_sync.outbox import Outbox
+
+__all__ = ["CaptureError", "capture_dossier"]
+
+
+class CaptureError(ValueError):
+    """The dossier cannot be queued as given."""
+
+
+def capture_dossier(
+    outbox: Outbox,
+    *,
+    procedure_code: str,
+    scans: tuple[str, ...],
+    consent: bool,
+    full_name: str | None = None,
+    id_number: str | None = None,
+    birth_date: str | None = None,
+    gender: str | None = None,
+    address: str | None = None,
+    phone: str = "",
+    cccd_qr: Path | None = None,
+    mode: str = "document",
+    place: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> str:
+    """Queue one dossier; return its id. Nothing is stored unless everything checks out."""
+    if not consent:
+        raise CaptureError("cần sự đồng ý của người nộp (--consent)")
+    procedures = {p["code"]: p for p in json.loads(outbox.get("catalog", "[]") or "[]")}
+    procedure = procedures.get(procedure_code)
+    if procedure is None:
+        raise CaptureError(f"thủ tục {procedure_code} không có trong danh mục (field-sync catalog)")
+
+    applicant: dict[str, Any] = {}
+    cccd_text = ""
+    if cccd_qr is not None:
+        codes = media.decode_qr(cccd_qr.read_bytes())
+        if not codes:
+            raise CaptureError(f"không đọc được mã QR trong {cccd_qr}")
+        try:
+            card = media.parse_cccd(codes[0].text)
+        except media.CccdError as exc:
+            raise CaptureError(f"mã QR không phải CCCD hợp lệ: {exc.detail}") from None
+        cccd_text = codes[0].text
+        applicant = {
+            "full_name": card.full_name,
+            "id_number": card.id_number,
+            "birth_date": card.birth_date.isoformat(),
+            "gender": card.gender.value,
+            "address": card.address,
+        }
+    given = {
+        "full_name": full_name,
+        "id_number": id_number,
+        "birth_date": date.fromisoformat(birth_date).isoformat() if birth_date else None,
+        "gender": gender,
+        "address": address,
+    }
+    applicant |= {k: v for k, v in given.items() if v is not None}
+    if phone:
+        applicant["phone"] = phone
+    if not applicant.get("full_name") or not applicant.get("id_number"):
+        raise CaptureError("cần họ tên và số định danh (hoặc --cccd-qr)")
+
+    keys = {d["key"] for d in procedure["documents"]}
+    pages: list[tuple[str, bytes]] = []
+    for spec in scans:
+        key, _, path = spec.partition("=")
+        if key not in keys:
+            raise CaptureError(f"thủ tục không có giấy tờ «{key}» (có: {', '.join(sorted(keys))})")
+        try:
+            pages.append((key, Path(path).read_bytes()))
+        except OSError as exc:
+            raise CaptureError(f"không đọc được {path}: {exc}") from None
+    required = {d["key"] for d in procedure["documents"] if d["required"]}
+    missing = required - {key for key, _ in pages}
+    if missing:
+        raise CaptureError(f"thiếu giấy tờ bắt buộc: {', '.join(sorted(missing))}")
+
+    documents = []
+    page_numbers: dict[str, int] = {}
+    for key, raw in pages:
+        try:
+            normalised = media.normalise(raw, "id_card" if key == "cccd" else mode)  # type: ignore[arg-type]
+        except media.MediaError as exc:
+            raise CaptureError(f"ảnh «{key}» không dùng được: {exc.detail}") from None
+        digest = outbox.add_scan(normalised.data, normalised.facts.media_type)
+        page_numbers[key] = page_numbers.get(key, 0) + 1
+        documents.append(
+            {
+                "key": key,
+                "sha256": digest,
+                "page": page_numbers[key],
+                "media_type": normalised.facts.media_type,
+            }
+        )
+    dossier_id = str(ULID())
+    body = {
+        "id": dossier_id,
+        "procedure_code": procedure_code,
+        "catalog_revision": int(outbox.get("catalog_revision", "0") or 0),
+        "applicant": applicant,
+        "consent": True,
+        "documents": documents,
+        "captured_at": (now or datetime.now(UTC)).isoformat(),
+        "capture_place": place,
+        "note": note,
+        "cccd_qr": cccd_text,
+    }
+    outbox.add_dossier(dossier_id, body)
+    return dossier_id

@@ -1,0 +1,253 @@
+"""Talking to the server over weak links: JSON calls with retries, and a tus uploader.
+
+Network failures, 5xx and 429 are retried with exponential backoff and full jitter. The uploader
+resumes from the server's offset (HEAD) after every failure, checks each PATCH with
+``Upload-Checksum`` (so a cut chunk is dropped whole by the server, never half-kept), and adapts
+its chunk size to the link: it halves after a slow or failed chunk and grows after fast ones.
+tuspy offers neither jittered backoff nor adaptive chunks, hence this small client over httpx.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from field_sync import __version__
+
+__all__ = ["Backoff", "ProblemError", "Server", "UploadStats"]
+
+T = TypeVar("T")
+TUS = {"Tus-Resumable": "1.0.0"}
+_RETRY_STATUSES = {429, 500, 502, 503, 504}
+MIN_CHUNK = 16 * 1024
+MAX_CHUNK = 1024 * 1024
+
+
+class ProblemError(Exception):
+    """The server refused a request (a 4xx with a problem code)."""
+
+    def __init__(self, status: int, code: str, detail: str, body: dict[str, Any] | None = None):
+        super().__init__(f"{status} {code}: {detail}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.body = body or {}
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter; ``attempts`` bounds one call's retries."""
+
+    base_s: float = 0.5
+    cap_s: float = 30.0
+    attempts: int = 8
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int) -> float:
+        """How long to wait before retry number ``attempt`` (0-based)."""
+        return self.rng.uniform(0, min(self.cap_s, self.base_s * 2**attempt))
+
+
+@dataclass
+class UploadStats:
+    """What an upload cost on the wire."""
+
+    bytes_sent: int = 0
+    bytes_resent: int = 0
+    failures: int = 0
+    chunks: int = 0
+
+
+def _problem(response: httpx.Response) -> ProblemError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    return ProblemError(
+        response.status_code,
+        str(body.get("code", f"http_{response.status_code}")),
+        str(body.get("detail", response.reason_phrase)),
+        body,
+    )
+
+
+class Server:
+    """One server, as a device (or, before enrolment, as nobody)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        backoff: Backoff | None = None,
+        timeout_s: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        headers = {"X-App-Version": __version__}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout_s)
+        self.backoff = backoff or Backoff()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    def _retrying(self, call: Callable[[], httpx.Response]) -> httpx.Response:
+        for attempt in range(self.backoff.attempts):
+            try:
+                response = call()
+            except httpx.TransportError:
+                if attempt == self.backoff.attempts - 1:
+                    raise
+            else:
+                if response.status_code not in _RETRY_STATUSES:
+                    return response
+                if attempt == self.backoff.attempts - 1:
+                    raise _problem(response)
+            self.backoff.sleep(self.backoff.delay(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._retrying(lambda: self.http.request(method, path, **kwargs))
+        if response.status_code >= 400:
+            raise _problem(response)
+        return response.json() if response.content else None
+
+    # --- JSON API -------------------------------------------------------------------------
+
+    def enroll(self, code: str, name: str) -> dict[str, Any]:
+        """Spend an enrolment code."""
+        body = {"code": code, "name": name, "app_version": __version__}
+        result: dict[str, Any] = self._json("POST", "/api/v1/devices/enroll", json=body)
+        return result
+
+    def bootstrap(self) -> dict[str, Any]:
+        """Team, commune, catalog and limits."""
+        result: dict[str, Any] = self._json("GET", "/api/v1/sync/bootstrap")
+        return result
+
+    def submit(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Post a batch manifest (idempotent)."""
+        result: dict[str, Any] = self._json("POST", "/api/v1/sync/batches", json=manifest)
+        return result
+
+    def commit(self, batch_id: str) -> dict[str, Any]:
+        """Commit a batch (idempotent)."""
+        result: dict[str, Any] = self._json("POST", f"/api/v1/sync/batches/{batch_id}/commit")
+        return result
+
+    def changes(self, since: int, limit: int = 200) -> dict[str, Any]:
+        """A page of the change feed."""
+        result: dict[str, Any] = self._json(
+            "GET", "/api/v1/sync/changes", params={"since": since, "limit": limit}
+        )
+        return result
+
+    def reconcile(self, batch_ids: list[str], dossier_ids: list[str]) -> dict[str, Any]:
+        """What the server holds of these ids."""
+        body = {"batch_ids": batch_ids, "dossier_ids": dossier_ids}
+        result: dict[str, Any] = self._json("POST", "/api/v1/sync/reconcile", json=body)
+        return result
+
+    # --- tus ------------------------------------------------------------------------------
+
+    def create_upload(self, sha256: str, size: int, media_type: str) -> str:
+        """A new tus upload; its URL."""
+        metadata = ",".join(
+            f"{k} {base64.b64encode(v.encode()).decode()}"
+            for k, v in (("sha256", sha256), ("media_type", media_type))
+        )
+        response = self._retrying(
+            lambda: self.http.post(
+                "/api/v1/uploads",
+                headers={**TUS, "Upload-Length": str(size), "Upload-Metadata": metadata},
+            )
+        )
+        if response.status_code != 201:
+            raise _problem(response)
+        return response.headers["location"]
+
+    def offset(self, url: str) -> int | None:
+        """The server's offset for an upload, or ``None`` if it is gone (expired, discarded)."""
+        response = self._retrying(lambda: self.http.head(url, headers=TUS))
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise _problem(response)
+        return int(response.headers["upload-offset"])
+
+    def upload(
+        self,
+        url: str,
+        path: Path,
+        size: int,
+        *,
+        chunk: int,
+        stats: UploadStats,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Send the file from the server's offset to the end, surviving cuts."""
+        offset = self.offset(url)
+        if offset is None:
+            raise ProblemError(404, "not_found", "the upload is gone on the server")
+        failures = 0
+        with open(path, "rb") as handle:
+            while offset < size:
+                handle.seek(offset)
+                data = handle.read(chunk)
+                digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+                started = time.monotonic()
+                try:
+                    response = self.http.patch(
+                        url,
+                        content=data,
+                        headers={
+                            **TUS,
+                            "Upload-Offset": str(offset),
+                            "Content-Type": "application/offset+octet-stream",
+                            "Upload-Checksum": f"sha256 {digest}",
+                        },
+                    )
+                except httpx.TransportError:
+                    response = None
+                stats.bytes_sent += len(data)
+                if response is not None and response.status_code == 204:
+                    offset = int(response.headers["upload-offset"])
+                    stats.chunks += 1
+                    failures = 0
+                    elapsed = time.monotonic() - started
+                    if elapsed < 1.0:
+                        chunk = min(MAX_CHUNK, chunk * 2)
+                    elif elapsed > 8.0:
+                        chunk = max(MIN_CHUNK, chunk // 2)
+                    if on_progress:
+                        on_progress(offset)
+                    continue
+                if response is not None and response.status_code not in (
+                    409,
+                    460,
+                    *_RETRY_STATUSES,
+                ):
+                    raise _problem(response)
+                # A cut, an overloaded server, or our offset is stale: back off, ask the server.
+                stats.failures += 1
+                stats.bytes_resent += len(data)
+                chunk = max(MIN_CHUNK, chunk // 2)
+                if failures >= self.backoff.attempts:
+                    raise ProblemError(503, "upload_failed", f"gave up after {failures} tries")
+                self.backoff.sleep(self.backoff.delay(failures))
+                failures += 1
+                server_offset = self.offset(url)
+                if server_offset is None:
+                    raise ProblemError(404, "not_found", "the upload is gone on the server")
+                offset = server_offset

@@ -1,0 +1,156 @@
+"""The field client against the server, both as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from backend.settings import Settings
+from tests.conftest import SECRET
+from tests.helpers import Staff, serve
+from tests.media.imagery import document_photo, encode, qr_image
+
+pytestmark = pytest.mark.slow
+FIELD_SYNC = str(Path(sys.executable).parent / "field-sync")
+CCCD = "022095001234|123456789|Trần Hữu Đạt|12041995|Nam|Thôn Bắc Vàn, Cô Tô|01072021"
+PROCEDURE = {
+    "code": "1.004873",
+    "name": "Cấp Giấy xác nhận tình trạng hôn nhân",
+    "processing_days": 3,
+    "documents": [
+        {"key": "to_khai", "name": "Tờ khai", "kind": "original"},
+        {"key": "cccd", "name": "Căn cước", "kind": "copy", "required": False},
+    ],
+}
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY_FILE"}
+    env.update(
+        DATABASE_URL=settings.database_url, MEDIA_ROOT=str(settings.media_root), SECRET_KEY=SECRET
+    )
+    return env
+
+
+def field_sync(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [FIELD_SYNC, "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+async def team_id(staff: Staff) -> int:
+    await staff.post_created("/api/v1/procedures", PROCEDURE)
+    team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ lưu động 1"})
+    return int(team["id"])
+
+
+async def issue_code(base: str, staff: Staff, team_id: int) -> str:
+    """An enrolment code from the running server (its clock, not the tests' frozen one)."""
+    async with httpx.AsyncClient(base_url=base) as live:
+        response = await live.post(
+            f"/api/v1/teams/{team_id}/enrolment-codes", headers=staff["admin.a"].auth
+        )
+    code: str = response.json()["code"]
+    return code
+
+
+def kill_during_push(home: Path, delays: tuple[float, ...]) -> None:
+    """Start pushes and SIGKILL each after ``delay`` seconds."""
+    for delay in delays:
+        proc = subprocess.Popen([FIELD_SYNC, "--home", str(home), "push", "--json"])
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
+def capture_many(home: Path, files: Path, count: int, size: tuple[int, int]) -> None:
+    card = files / "cccd.png"
+    card.write_bytes(encode(qr_image(CCCD, scale=6), "PNG"))
+    for n in range(count):
+        page = files / f"page{n}.jpg"
+        page.write_bytes(document_photo(n, size=size, quality=85))
+        field_sync(
+            home, "capture", "--procedure", "1.004873", "--cccd-qr", str(card),
+            "--scan", f"to_khai={page}", "--consent", "--place", "Thôn Bắc Vàn",
+        )  # fmt: skip
+
+
+def counts(home: Path) -> dict[str, Any]:
+    pushed: dict[str, Any] = json.loads(field_sync(home, "push", "--json").stdout)
+    return pushed
+
+
+async def test_field_sync__enroll_capture_push_receive_pull(
+    client: httpx.AsyncClient,
+    staff: Staff,
+    settings: Settings,
+    team_id: int,
+    tmp_path: Path,
+) -> None:
+    home, files = tmp_path / "device", tmp_path / "files"
+    files.mkdir()
+
+    with serve(server_env(settings), tmp_path) as base:
+        code = await issue_code(base, staff, team_id)
+        await asyncio.to_thread(field_sync, home, "enroll", base, code, "--name", "Máy 1")
+        await asyncio.to_thread(capture_many, home, files, 3, (1600, 1200))
+        pushed = await asyncio.to_thread(counts, home)
+
+        inbox = (await client.get("/api/v1/dossiers", headers=staff["clerk.a"].auth)).json()
+        first = inbox["items"][-1]
+        await client.post(
+            f"/api/v1/dossiers/{first['id']}/receive", json={}, headers=staff["clerk.a"].auth
+        )
+        pulled = await asyncio.to_thread(field_sync, home, "pull")
+        again = await asyncio.to_thread(counts, home)
+
+    assert pushed["outcomes"] == {"accepted": 3}
+    assert inbox["total"] == 3
+    assert {d["applicant_name"] for d in inbox["items"]} == {"Trần Hữu Đạt"}
+    assert "TEST.07192-260302-0001" in pulled.stdout
+    assert "hẹn trả kết quả ngày 05/03/2026" in pulled.stdout
+    assert again["batches"] == 0, "nothing is pushed twice"
+    outbox = field_sync(home, "outbox").stdout
+    assert outbox.count("Đã gửi") == 3
+
+
+async def test_field_sync__killed_during_push_then_rerun_gives_every_dossier_once(
+    client: httpx.AsyncClient,
+    staff: Staff,
+    settings: Settings,
+    team_id: int,
+    tmp_path: Path,
+) -> None:
+    home, files = tmp_path / "device", tmp_path / "files"
+    files.mkdir()
+
+    with serve(server_env(settings), tmp_path) as base:
+        code = await issue_code(base, staff, team_id)
+        await asyncio.to_thread(field_sync, home, "enroll", base, code)
+        await asyncio.to_thread(capture_many, home, files, 4, (3000, 2250))
+        await asyncio.to_thread(kill_during_push, home, (0.5, 0.8, 1.1, 1.4))
+        final = await asyncio.to_thread(counts, home)
+        inbox = (await client.get("/api/v1/dossiers", headers=staff["clerk.a"].auth)).json()
+
+    assert inbox["total"] == 4
+    assert len({d["id"] for d in inbox["items"]}) == 4
+    assert set(final["outcomes"]) <= {"accepted", "duplicate"}
+    assert field_sync(home, "outbox").stdout.count("Đã gửi") == 4
