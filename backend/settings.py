@@ -58,6 +58,9 @@ class Settings:
     tracking_requests_per_minute: int = 30
     """Public tracking look-ups one client address may make per minute before 429."""
 
+    max_blob_bytes: int = 25 * 1024 * 1024
+    """Largest scan a device may upload (tus ``Upload-Length``), in bytes."""
+
     max_request_body: int = 1_048_576
     """Largest JSON request body accepted, in bytes (uploads have their own limit)."""
 
@@ -106,6 +109,7 @@ class Settings:
             tracking_requests_per_minute=_int(
                 env, "TRACKING_REQUESTS_PER_MINUTE", cls.tracking_requests_per_minute
             ),
+            max_blob_bytes=_int(env, "MAX_BLOB_BYTES", cls.max_blob_bytes),
             max_request_body=_int(env, "MAX_REQUEST_BODY", cls.max_request_body),
             pg_pool_size=_int(env, "PG_POOL_SIZE", cls.pg_pool_size),
         )

@@ -23,7 +23,7 @@ from backend.errors import AppError, ErrorCode
 from backend.sync.tables import SyncBatch
 from media.cccd import parse_cccd
 from media.errors import CccdError, MediaError
-from media.images import ACCEPTED_TYPES, DEFAULT_MAX_BYTES, validate_image
+from media.images import ACCEPTED_TYPES, validate_image
 from schemas import sync as wire
 from schemas.common import FieldError
 from schemas.dossiers import (
@@ -63,7 +63,7 @@ class SyncService:
             catalog_revision=revision,
             procedures=procedures,
             limits=wire.Limits(
-                max_blob_bytes=DEFAULT_MAX_BYTES,
+                max_blob_bytes=self.ctx.settings.max_blob_bytes,
                 chunk_bytes=CHUNK_BYTES,
                 accepted_media_types=sorted(ACCEPTED_TYPES),
                 max_dossiers_per_batch=MAX_DOSSIERS_PER_BATCH,
@@ -186,7 +186,7 @@ class BatchService:
         self, device: DevicePrincipal, manifest: wire.BatchManifest
     ) -> tuple[wire.BatchAccepted, bool]:
         """Store a manifest (idempotent on its id); answer the blobs the server lacks."""
-        _check_manifest(manifest)
+        _check_manifest(manifest, self.ctx.settings.max_blob_bytes)
         digest = hashlib.sha256(msgspec.json.encode(manifest)).hexdigest()
         created = False
         async with self.ctx.db.transaction():
@@ -284,7 +284,12 @@ class BatchService:
         for blob in blobs:
             data = await self.ctx.blobs.read(blob.sha256)
             try:
-                await asyncio.to_thread(validate_image, data, blob.media_type)
+                await asyncio.to_thread(
+                    validate_image,
+                    data,
+                    blob.media_type,
+                    max_bytes=self.ctx.settings.max_blob_bytes,
+                )
             except MediaError as exc:
                 invalid[blob.sha256] = f"{exc.code}: {exc.detail}"
         return invalid
@@ -444,7 +449,7 @@ def _result(
     )
 
 
-def _check_manifest(manifest: wire.BatchManifest) -> None:
+def _check_manifest(manifest: wire.BatchManifest, max_blob_bytes: int) -> None:
     """Every scan a dossier names must be listed in the manifest's blobs, once, acceptably."""
     errors: list[FieldError] = []
     listed: dict[str, wire.BlobRef] = {}
@@ -454,7 +459,7 @@ def _check_manifest(manifest: wire.BatchManifest) -> None:
         listed[blob.sha256] = blob
         if blob.media_type not in ACCEPTED_TYPES:
             errors.append(FieldError(field=f"body.blobs[{n}].media_type", message="not accepted"))
-        if blob.size > DEFAULT_MAX_BYTES:
+        if blob.size > max_blob_bytes:
             errors.append(FieldError(field=f"body.blobs[{n}].size", message="over the limit"))
     for n, item in enumerate(manifest.items):
         documents = getattr(item, "documents", [])

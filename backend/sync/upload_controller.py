@@ -23,7 +23,6 @@ from backend.sync.uploads import (
     parse_metadata,
     tus_error,
 )
-from media.images import DEFAULT_MAX_BYTES
 
 __all__ = ["UploadController"]
 
@@ -67,7 +66,7 @@ class UploadController(Controller):
         summary="What this tus server supports",
         include_in_schema=True,
     )
-    async def capabilities(self) -> Response[None]:
+    async def capabilities(self, services: Deps) -> Response[None]:
         return Response(
             None,
             status_code=HTTP_204_NO_CONTENT,
@@ -76,7 +75,7 @@ class UploadController(Controller):
                 "Tus-Version": TUS_VERSION,
                 "Tus-Extension": TUS_EXTENSIONS,
                 "Tus-Checksum-Algorithm": "sha1,sha256",
-                "Tus-Max-Size": str(DEFAULT_MAX_BYTES),
+                "Tus-Max-Size": str(services.ctx.settings.max_blob_bytes),
             },
         )
 
@@ -108,7 +107,9 @@ class UploadController(Controller):
     @patch(
         "/{upload_id:str}",
         status_code=HTTP_204_NO_CONTENT,
-        request_max_body_size=DEFAULT_MAX_BYTES + 1024,
+        # The body is streamed and never read whole; the service refuses bytes beyond
+        # Upload-Length, which is itself bounded by MAX_BLOB_BYTES.
+        request_max_body_size=None,
         summary="Append bytes at Upload-Offset (streamed, never buffered whole)",
     )
     async def append(

@@ -31,7 +31,7 @@ from backend.accounts.principal import DevicePrincipal
 from backend.context import Context
 from backend.errors import AppError, ErrorCode
 from backend.sync.tables import Upload
-from media.images import ACCEPTED_TYPES, DEFAULT_MAX_BYTES
+from media.images import ACCEPTED_TYPES
 from media.store import check_sha256
 
 __all__ = [
@@ -99,10 +99,11 @@ class UploadService:
         self, device: DevicePrincipal, length: int, metadata: dict[str, str]
     ) -> UploadState:
         """A new empty upload for a blob of ``length`` bytes with the announced sha256."""
-        if length <= 0 or length > DEFAULT_MAX_BYTES:
+        limit = self.ctx.settings.max_blob_bytes
+        if length <= 0 or length > limit:
             raise tus_error(
                 ErrorCode.blob_too_large,
-                f"Upload-Length must be 1 to {DEFAULT_MAX_BYTES} bytes, got {length}",
+                f"Upload-Length must be 1 to {limit} bytes, got {length}",
             )
         sha256 = metadata.get("sha256", "")
         try:

@@ -1,0 +1,161 @@
+"""Server memory while it receives a 50 MB blob in one tus PATCH: is anything buffered whole?
+
+Starts ``luudong serve`` as a real process (SQLite, a temporary folder), enrols a device,
+then streams a 50 MB upload in a single PATCH while sampling the server's resident memory
+(VmRSS) every few milliseconds. Prints JSON: the baseline, the peak, the growth, and the growth
+as a fraction of the blob (aim: under 20 MB, so nothing is held whole).
+
+    .venv/bin/python -m bench.upload_memory [--megabytes 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+CHUNK = 256 * 1024
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _body(size: int, seed: bytes) -> Iterator[bytes]:
+    block = hashlib.sha256(seed).digest() * (CHUNK // 32)
+    sent = 0
+    while sent < size:
+        part = block[: min(CHUNK, size - sent)]
+        sent += len(part)
+        yield part
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--megabytes", type=int, default=50)
+    args = parser.parse_args()
+    size = args.megabytes * 1024 * 1024
+    home = Path(tempfile.mkdtemp(prefix="bench-mem-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(home / "media"),
+        "SECRET_KEY": "m" * 40,
+        "MAX_BLOB_BYTES": str(size + 1024),
+    }
+
+    def luudong(*cli: str) -> str:
+        return subprocess.run(
+            [str(BIN / "luudong"), *cli], env=env, cwd=home, check=True, capture_output=True,
+            text=True,
+        ).stdout.strip()  # fmt: skip
+
+    luudong("migrate")
+    luudong("create-user", "--username", "admin.bench", "--password", "bench-password-1",
+            "--role", "admin", "--commune", "07192")  # fmt: skip
+    admin = {"Authorization": f"Bearer {luudong('create-token', '--username', 'admin.bench')}"}
+    port = _port()
+    server = subprocess.Popen(
+        [str(BIN / "luudong"), "serve", "--port", str(port)],
+        env=env,
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        with httpx.Client(base_url=base, timeout=120) as http:
+            team = http.post("/api/v1/teams", json={"kind": "roaming", "name": "T"}, headers=admin)
+            code = http.post(f"/api/v1/teams/{team.json()['id']}/enrolment-codes", headers=admin)
+            token = http.post("/api/v1/devices/enroll", json={"code": code.json()["code"]})
+            device = {"Authorization": f"Bearer {token.json()['token']}", "Tus-Resumable": "1.0.0"}
+            digest = hashlib.sha256()
+            for part in _body(size, b"x"):
+                digest.update(part)
+            meta = ",".join(
+                f"{k} {base64.b64encode(v.encode()).decode()}"
+                for k, v in (("sha256", digest.hexdigest()), ("media_type", "image/jpeg"))
+            )
+            created = http.post(
+                "/api/v1/uploads",
+                headers={**device, "Upload-Length": str(size), "Upload-Metadata": meta},
+            )
+            url = created.headers["location"]
+            http.head(url, headers=device)  # warm the path once
+            baseline = _rss_kib(server.pid)
+            peak = baseline
+            done = threading.Event()
+
+            def sample() -> None:
+                nonlocal peak
+                while not done.is_set():
+                    peak = max(peak, _rss_kib(server.pid))
+                    time.sleep(0.003)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            started = time.perf_counter()
+            response = http.patch(
+                url,
+                content=_body(size, b"x"),
+                headers={
+                    **device,
+                    "Upload-Offset": "0",
+                    "Content-Type": "application/offset+octet-stream",
+                },
+            )
+            elapsed = time.perf_counter() - started
+            done.set()
+            sampler.join()
+            assert response.status_code == 204, response.text
+    finally:
+        server.terminate()
+        server.wait()
+    growth_mb = (peak - baseline) / 1024
+    print(
+        json.dumps(
+            {
+                "blob_mb": args.megabytes,
+                "baseline_rss_mb": round(baseline / 1024, 1),
+                "peak_rss_mb": round(peak / 1024, 1),
+                "growth_mb": round(growth_mb, 1),
+                "growth_fraction_of_blob": round(growth_mb / args.megabytes, 3),
+                "upload_seconds": round(elapsed, 2),
+                "throughput_mb_s": round(args.megabytes / elapsed, 1),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
