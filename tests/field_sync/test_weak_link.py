@@ -1,0 +1,93 @@
+"""20 dossiers of 3 scans pushed through a slow link cut every 128 KiB: each arrives once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.settings import Settings
+from field_sync.capture import capture_dossier
+from field_sync.outbox import Outbox
+from tests.field_sync.test_end_to_end import PROCEDURE, field_sync, issue_code, server_env
+from tests.field_sync.weaklink import WeakLink
+from tests.helpers import ServerProcess, Staff
+from tests.media.imagery import document_photo
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def team_id(staff: Staff) -> int:
+    await staff.post_created("/api/v1/procedures", PROCEDURE)
+    team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ đảo"})
+    return int(team["id"])
+
+
+def capture_twenty(home: Path, files: Path) -> None:
+    """20 dossiers, 3 distinct scans each, captured offline (before any push)."""
+    outbox = Outbox(home)
+    try:
+        for n in range(20):
+            scans = []
+            for page in range(3):
+                path = files / f"d{n}p{page}.jpg"
+                path.write_bytes(document_photo(n * 3 + page, size=(1200, 900), quality=85))
+                scans.append(f"to_khai={path}")
+            capture_dossier(
+                outbox,
+                procedure_code=PROCEDURE["code"],
+                scans=tuple(scans),
+                consent=True,
+                full_name=f"Người số {n}",
+                id_number="022095001234",
+            )
+    finally:
+        outbox.close()
+
+
+async def test_push_through_a_cutting_link__every_dossier_once_and_pull_shows_receipts(
+    client: httpx.AsyncClient, staff: Staff, settings: Settings, team_id: int, tmp_path: Path
+) -> None:
+    home, files = tmp_path / "device", tmp_path / "files"
+    files.mkdir()
+    server = ServerProcess(server_env(settings), tmp_path)
+    server.start()
+    try:
+        with WeakLink(server.port, bytes_per_s=2 * 1024 * 1024, cut_every=128 * 1024) as link:
+            code = await issue_code(server.base, staff, team_id)
+            await asyncio.to_thread(field_sync, home, "enroll", link.base, code)
+            await asyncio.to_thread(capture_twenty, home, files)
+            pushed = json.loads(
+                (await asyncio.to_thread(field_sync, home, "push", "--json")).stdout
+            )
+
+            inbox = (
+                await client.get("/api/v1/dossiers?limit=100", headers=staff["clerk.a"].auth)
+            ).json()
+            for dossier in inbox["items"]:
+                await client.post(
+                    f"/api/v1/dossiers/{dossier['id']}/receive",
+                    json={},
+                    headers=staff["clerk.a"].auth,
+                )
+            pulled = json.loads(
+                (await asyncio.to_thread(field_sync, home, "pull", "--json")).stdout
+            )
+            cuts = link.stats.cuts
+    finally:
+        server.stop()
+
+    assert pushed["outcomes"] == {"accepted": 20}
+    assert cuts >= 5, "the link really was cut"
+    assert inbox["total"] == 20
+    assert len({d["id"] for d in inbox["items"]}) == 20
+    receipts = [c for c in pulled["changes"] if c["action"] == "receive"]
+    assert len(receipts) == 20
+    assert {c["due_date"] for c in receipts} == {"2026-03-05"}
+    assert sorted(c["dossier_code"] for c in receipts) == [
+        f"TEST.07192-260302-{n:04d}" for n in range(1, 21)
+    ]

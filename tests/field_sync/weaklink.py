@@ -1,0 +1,112 @@
+"""A TCP proxy that behaves like a weak 2G/3G uplink: limited bandwidth, cut every N bytes.
+
+Runs its own event loop in a thread. Client-to-server bytes pass through a token bucket of
+``bytes_per_s``; after ``cut_every`` client bytes on one connection, both sides are closed (the
+client sees its request die mid-body and reconnects). Counts what it carried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from dataclasses import dataclass
+
+__all__ = ["WeakLink"]
+
+
+@dataclass
+class LinkStats:
+    """What went through."""
+
+    upstream_bytes: int = 0
+    connections: int = 0
+    cuts: int = 0
+
+
+class WeakLink:
+    """Listen on 127.0.0.1:<port>, forward to ``target``, slowly and unreliably."""
+
+    def __init__(
+        self, target_port: int, *, bytes_per_s: float, cut_every: int | None = 128 * 1024
+    ) -> None:
+        self.target_port = target_port
+        self.bytes_per_s = bytes_per_s
+        self.cut_every = cut_every
+        self.stats = LinkStats()
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._server: asyncio.AbstractServer | None = None
+        self._next_send = 0.0
+
+    @property
+    def base(self) -> str:
+        """The proxy's URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> WeakLink:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._server = self._loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", 0)
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _throttle(self, size: int) -> None:
+        # One shared bucket: all connections share the link's bandwidth, like one radio.
+        now = time.monotonic()
+        start = max(now, self._next_send)
+        self._next_send = start + size / self.bytes_per_s
+        await asyncio.sleep(self._next_send - now)
+
+    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self.stats.connections += 1
+        try:
+            server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            client_w.close()
+            return
+        carried = 0
+
+        async def upstream() -> None:
+            nonlocal carried
+            while data := await client_r.read(4096):
+                if self.cut_every is not None and carried + len(data) > self.cut_every:
+                    data = data[: self.cut_every - carried]
+                    await self._throttle(len(data))
+                    server_w.write(data)
+                    self.stats.upstream_bytes += len(data)
+                    self.stats.cuts += 1
+                    raise ConnectionResetError("cut")
+                await self._throttle(len(data))
+                server_w.write(data)
+                await server_w.drain()
+                carried += len(data)
+                self.stats.upstream_bytes += len(data)
+
+        async def downstream() -> None:
+            while data := await server_r.read(4096):
+                client_w.write(data)
+                await client_w.drain()
+
+        tasks = [asyncio.ensure_future(upstream()), asyncio.ensure_future(downstream())]
+        with contextlib.suppress(Exception):
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:
+            task.cancel()
+        for writer in (client_w, server_w):
+            with contextlib.suppress(Exception):
+                writer.close()
