@@ -213,7 +213,7 @@ def push(ctx: click.Context, as_json: bool) -> None:
                     "results": report.results,
                     "bytes_total": report.bytes_total,
                     "bytes_sent": report.upload.bytes_sent,
-                    "bytes_resent": report.upload.bytes_resent,
+                    "bytes_unkept": report.upload.bytes_unkept,
                     "failures": report.upload.failures,
                 },
                 ensure_ascii=False,

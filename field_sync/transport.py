@@ -6,9 +6,10 @@ default: the server then keeps every byte that arrived before a cut, and the cli
 what never arrived, which on a link cut every few hundred kilobytes matters far more than the
 chunk-level check. Integrity rests on the whole blob's sha256, which the server verifies before
 the blob exists. ``chunk_checksum=True`` adds ``Upload-Checksum`` to every PATCH for links that
-corrupt rather than cut. The chunk size adapts to the link: halved after a slow or failed PATCH,
-doubled after fast ones. tuspy offers neither jittered backoff nor adaptive chunks, hence this
-small client over httpx.
+corrupt rather than cut. A cut that moved bytes counts as progress: the client resumes at once;
+only a failure that moved nothing backs off. The chunk size adapts to the link: halved after a
+slow PATCH (or a lost checksummed one), doubled after fast ones. tuspy offers neither jittered
+backoff nor adaptive chunks, hence this small client over httpx.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ class UploadStats:
     """What an upload cost on the wire."""
 
     bytes_sent: int = 0
-    bytes_resent: int = 0
+    bytes_unkept: int = 0
+    """Bytes put into PATCHes that the server did not keep: an upper bound of what was sent
+    twice (a cut PATCH may never have transmitted its tail)."""
     failures: int = 0
     chunks: int = 0
 
@@ -242,17 +245,23 @@ class Server:
                     *_RETRY_STATUSES,
                 ):
                     raise _problem(response)
-                # A cut, an overloaded server, or our offset is stale: back off, ask the server.
+                # A cut, an overloaded server, or our offset is stale: ask the server where it is.
                 stats.failures += 1
-                chunk = max(MIN_CHUNK, chunk // 2)
-                if failures >= self.backoff.attempts:
-                    raise ProblemError(503, "upload_failed", f"gave up after {failures} tries")
-                if failures:
-                    self.backoff.sleep(self.backoff.delay(failures))
-                failures += 1
                 server_offset = self.offset(url)
                 if server_offset is None:
                     raise ProblemError(404, "not_found", "the upload is gone on the server")
                 # What we sent of this chunk that the server did not keep must go again.
-                stats.bytes_resent += max(0, offset + len(data) - server_offset)
+                stats.bytes_unkept += max(0, offset + len(data) - server_offset)
+                if server_offset > offset:
+                    # The link moved bytes before it broke: that is progress, not a reason to
+                    # wait. Resume at once from what the server kept.
+                    failures = 0
+                else:
+                    if chunk_checksum:
+                        chunk = max(MIN_CHUNK, chunk // 2)  # a cut chunk is lost whole
+                    if failures >= self.backoff.attempts:
+                        raise ProblemError(503, "upload_failed", f"gave up after {failures} tries")
+                    if failures:
+                        self.backoff.sleep(self.backoff.delay(failures))
+                    failures += 1
                 offset = server_offset

@@ -11,6 +11,7 @@ row until it expires, so a client that lost the last answer reads ``Upload-Offse
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -91,6 +92,15 @@ class UploadService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.folder = Path(ctx.settings.media_root) / "uploads"
+        # One request at a time per upload in this process: a HEAD sent right after a cut waits
+        # for the cut PATCH to record what it received instead of answering a stale offset.
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def _lock(self, upload_id: str) -> asyncio.Lock:
+        lock = self._locks.get(upload_id)
+        if lock is None:
+            lock = self._locks[upload_id] = asyncio.Lock()
+        return lock
 
     def _path(self, upload_id: str) -> Path:
         return self.folder / f"{upload_id}.part"
@@ -153,7 +163,8 @@ class UploadService:
 
     async def state(self, device: DevicePrincipal, upload_id: str) -> UploadState:
         """The offset the client resumes from."""
-        row = await self._row(device, upload_id)
+        async with self._lock(upload_id):
+            row = await self._row(device, upload_id)
         return UploadState(
             upload_id, row["offset"], row["length"], row["expires_at"], row["sha256"]
         )
@@ -167,6 +178,17 @@ class UploadService:
         checksum: str | None,
     ) -> UploadState:
         """Write one PATCH body at ``offset``; complete the upload when it is whole."""
+        async with self._lock(upload_id):
+            return await self._append(device, upload_id, offset, chunks, checksum)
+
+    async def _append(
+        self,
+        device: DevicePrincipal,
+        upload_id: str,
+        offset: int,
+        chunks: AsyncIterator[bytes],
+        checksum: str | None,
+    ) -> UploadState:
         row = await self._row(device, upload_id)
         if row["offset"] == row["length"] and offset == row["offset"]:
             # Already complete (the client lost our last answer): nothing to write.
@@ -259,6 +281,7 @@ class UploadService:
         await self._discard(upload_id)
 
     async def _discard(self, upload_id: str) -> None:
+        self._locks.pop(upload_id, None)
         await Upload.delete().where(Upload.id == upload_id)
         with contextlib.suppress(FileNotFoundError):
             await aiofiles.os.remove(self._path(upload_id))

@@ -1,0 +1,181 @@
+"""Pushing a batch through a slow link cut every 128 KiB: resumable tus against whole-file resends.
+
+Starts ``luudong serve`` (SQLite, temporary folder) behind a proxy that limits the uplink to
+``--kbps`` KiB/s and cuts every connection after 128 KiB. Pushes 20 dossiers of 3 document-mode
+scans (normalised 12-megapixel photos) with the field client, then tries the same blobs the way
+a whole-file client would (each file restarted from zero after a cut). Prints JSON: time as a
+ratio to payload / bandwidth (aim: at most 1.15), bytes beyond the payload per cut (an upper
+bound of the re-sent bytes; aim: at most one chunk),
+and what the whole-file client achieved.
+
+    .venv/bin/python -m bench.weak_link_push [--dossiers 20] [--kbps 1024]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from ulid import ULID
+
+from field_sync.agent import Agent
+from field_sync.outbox import Outbox
+from field_sync.transport import Backoff, Server
+from media import normalise
+from tests.field_sync.weaklink import WeakLink
+from tests.helpers import ServerProcess
+from tests.media.imagery import document_photo
+
+BIN = Path(sys.executable).parent
+CUT = 128 * 1024
+
+
+def _luudong(env: dict[str, str], cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        [str(BIN / "luudong"), *args], env=env, cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _whole_file(base: str, token: str, blobs: list[tuple[str, bytes]], attempts: int) -> dict:
+    """Upload each file in one PATCH from zero; after a cut, start that file over."""
+    import base64
+
+    sent = completed = 0
+    started = time.perf_counter()
+    auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for digest, data in blobs:
+            for _ in range(attempts):
+                meta = ",".join(
+                    f"{k} {base64.b64encode(v.encode()).decode()}"
+                    for k, v in (("sha256", digest), ("media_type", "image/jpeg"))
+                )
+                try:
+                    created = http.post(
+                        "/api/v1/uploads",
+                        headers={**auth, "Upload-Length": str(len(data)), "Upload-Metadata": meta},
+                    )
+                    sent += len(data)
+                    done = http.patch(
+                        created.headers["location"],
+                        content=data,
+                        headers={
+                            **auth,
+                            "Upload-Offset": "0",
+                            "Content-Type": "application/offset+octet-stream",
+                        },
+                    )
+                    if done.status_code == 204:
+                        completed += 1
+                        break
+                except httpx.TransportError:
+                    continue
+    return {
+        "files": len(blobs),
+        "completed": completed,
+        "attempts_per_file_max": attempts,
+        "bytes_sent": sent,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dossiers", type=int, default=20)
+    parser.add_argument("--kbps", type=int, default=1024, help="uplink in KiB/s")
+    args = parser.parse_args()
+    bandwidth = args.kbps * 1024
+    home = Path(tempfile.mkdtemp(prefix="bench-link-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(home / "media"),
+        "SECRET_KEY": "w" * 40,
+    }
+    _luudong(env, home, "migrate")
+    _luudong(env, home, "create-user", "--username", "admin.bench", "--password",
+             "bench-password-1", "--role", "admin", "--commune", "07192")  # fmt: skip
+    token = _luudong(env, home, "create-token", "--username", "admin.bench")
+    admin = {"Authorization": f"Bearer {token}"}
+    server = ServerProcess(env, home)
+    server.start()
+    try:
+        with httpx.Client(base_url=server.base, headers=admin) as http:
+            http.post("/api/v1/procedures", json={
+                "code": "1.004873", "name": "Xác nhận tình trạng hôn nhân", "processing_days": 3,
+                "documents": [{"key": "to_khai", "name": "Tờ khai", "kind": "original"}],
+            })  # fmt: skip
+            team = http.post("/api/v1/teams", json={"kind": "roaming", "name": "Tổ đảo"}).json()
+            code = http.post(f"/api/v1/teams/{team['id']}/enrolment-codes").json()["code"]
+        enrolled = Server(server.base).enroll(code, "bench")
+        outbox = Outbox(home / "device")
+        outbox.set(server=server.base, token=enrolled["token"], chunk_bytes=str(128 * 1024))
+        blobs: list[tuple[str, bytes]] = []
+        for n in range(args.dossiers):
+            docs = []
+            for page in range(3):
+                scan = normalise(document_photo(1000 + n * 3 + page, quality=95)).data
+                digest = outbox.add_scan(scan, "image/jpeg")
+                blobs.append((digest, scan))
+                docs.append({"key": "to_khai", "sha256": digest, "page": page + 1})
+            outbox.add_dossier(str(ULID()), {
+                "id": str(ULID()), "procedure_code": "1.004873",
+                "applicant": {"full_name": f"Người {n}", "id_number": "022095001234"},
+                "consent": True, "documents": docs, "captured_at": "2026-03-01T03:00:00Z",
+            })  # fmt: skip
+        payload = sum(len(b) for _, b in blobs)
+
+        with WeakLink(server.port, bytes_per_s=bandwidth, cut_every=CUT) as link:
+            client = Server(
+                link.base, enrolled["token"], backoff=Backoff(base_s=0.05, cap_s=0.5, attempts=40)
+            )
+            marks: dict[str, float] = {}
+
+            def progress(what: str, done: int, total: int) -> None:
+                if what == "bytes" and done == total:
+                    marks["uploaded"] = time.perf_counter()
+
+            started = time.perf_counter()
+            report = Agent(outbox, client, progress).push()
+            elapsed = time.perf_counter() - started
+            upload_s = marks.get("uploaded", started + elapsed) - started
+            client.close()
+            resumable = {
+                "dossiers": args.dossiers,
+                "scans": len(blobs),
+                "payload_bytes": payload,
+                "seconds": round(elapsed, 2),
+                "ideal_seconds": round(payload / bandwidth, 2),
+                "time_ratio": round(elapsed / (payload / bandwidth), 3),
+                "upload_seconds": round(upload_s, 2),
+                "upload_time_ratio": round(upload_s / (payload / bandwidth), 3),
+                "cuts": link.stats.cuts,
+                "upstream_bytes": link.stats.upstream_bytes,
+                "wire_bytes_per_payload_byte": round(link.stats.upstream_bytes / payload, 3),
+                # Everything beyond the payload that crossed the link (re-sent bytes, HTTP
+                # headers, manifest and commit), per cut: an upper bound of the re-sent bytes.
+                "overhead_bytes_per_cut": round(
+                    (link.stats.upstream_bytes - payload) / max(1, link.stats.cuts)
+                ),
+                "accepted": sum(r["outcome"] == "accepted" for r in report.results),
+            }
+        with WeakLink(server.port, bytes_per_s=bandwidth, cut_every=CUT) as link:
+            whole = _whole_file(link.base, enrolled["token"], blobs, attempts=10)
+            whole["cuts"] = link.stats.cuts
+        outbox.close()
+    finally:
+        server.stop()
+    link_facts = {"kib_per_s": args.kbps, "cut_every_bytes": CUT}
+    report = {"link": link_facts, "resumable_tus": resumable, "whole_file_client": whole}
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
