@@ -55,13 +55,6 @@ def field_sync(home: Path, *args: str, check: bool = True) -> subprocess.Complet
     return result
 
 
-@pytest.fixture
-async def team_id(staff: Staff) -> int:
-    await staff.post_created("/api/v1/procedures", PROCEDURE)
-    team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ lưu động 1"})
-    return int(team["id"])
-
-
 async def issue_code(base: str, staff: Staff, team_id: int) -> str:
     """An enrolment code from the running server (its clock, not the tests' frozen one)."""
     async with httpx.AsyncClient(base_url=base) as live:

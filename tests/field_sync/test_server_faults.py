@@ -23,13 +23,6 @@ pytestmark = pytest.mark.slow
 APPLICANT = {"full_name": "Trần Hữu Đạt", "id_number": "022095001234"}
 
 
-@pytest.fixture
-async def team_id(staff: Staff) -> int:
-    await staff.post_created("/api/v1/procedures", PROCEDURE)
-    team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ 1"})
-    return int(team["id"])
-
-
 def prepare_device(
     home: Path, server: ServerProcess, staff: Staff, team_id: int, count: int, scan: bytes
 ) -> None:

@@ -20,13 +20,6 @@ from tests.media.imagery import document_photo
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-async def team_id(staff: Staff) -> int:
-    await staff.post_created("/api/v1/procedures", PROCEDURE)
-    team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ đảo"})
-    return int(team["id"])
-
-
 def capture_twenty(home: Path, files: Path) -> None:
     """20 dossiers, 3 distinct scans each, captured offline (before any push)."""
     outbox = Outbox(home)
