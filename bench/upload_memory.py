@@ -14,10 +14,6 @@ import argparse
 import base64
 import hashlib
 import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,7 +22,9 @@ from pathlib import Path
 
 import httpx
 
-BIN = Path(sys.executable).parent
+from bench.setup import admin_headers, scratch_env
+from tests.helpers import ServerProcess
+
 CHUNK = 256 * 1024
 
 
@@ -35,13 +33,6 @@ def _rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS")
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _body(size: int, seed: bytes) -> Iterator[bytes]:
@@ -59,40 +50,12 @@ def main() -> None:
     args = parser.parse_args()
     size = args.megabytes * 1024 * 1024
     home = Path(tempfile.mkdtemp(prefix="bench-mem-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(home / "media"),
-        "SECRET_KEY": "m" * 40,
-        "MAX_BLOB_BYTES": str(size + 1024),
-    }
-
-    def luudong(*cli: str) -> str:
-        return subprocess.run(
-            [str(BIN / "luudong"), *cli], env=env, cwd=home, check=True, capture_output=True,
-            text=True,
-        ).stdout.strip()  # fmt: skip
-
-    luudong("migrate")
-    luudong("create-user", "--username", "admin.bench", "--password", "bench-password-1",
-            "--role", "admin", "--commune", "07192")  # fmt: skip
-    admin = {"Authorization": f"Bearer {luudong('create-token', '--username', 'admin.bench')}"}
-    port = _port()
-    server = subprocess.Popen(
-        [str(BIN / "luudong"), "serve", "--port", str(port)],
-        env=env,
-        cwd=home,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    env = scratch_env(home, MAX_BLOB_BYTES=str(size + 1024))
+    admin = admin_headers(env, home)
+    server = ServerProcess(env, home)
+    server.start()
+    base = server.base
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
         with httpx.Client(base_url=base, timeout=120) as http:
             team = http.post("/api/v1/teams", json={"kind": "roaming", "name": "T"}, headers=admin)
             code = http.post(f"/api/v1/teams/{team.json()['id']}/enrolment-codes", headers=admin)
@@ -111,14 +74,14 @@ def main() -> None:
             )
             url = created.headers["location"]
             http.head(url, headers=device)  # warm the path once
-            baseline = _rss_kib(server.pid)
+            baseline = _rss_kib(server.proc.pid)
             peak = baseline
             done = threading.Event()
 
             def sample() -> None:
                 nonlocal peak
                 while not done.is_set():
-                    peak = max(peak, _rss_kib(server.pid))
+                    peak = max(peak, _rss_kib(server.proc.pid))
                     time.sleep(0.003)
 
             sampler = threading.Thread(target=sample)
@@ -138,8 +101,7 @@ def main() -> None:
             sampler.join()
             assert response.status_code == 204, response.text
     finally:
-        server.terminate()
-        server.wait()
+        server.stop()
     growth_mb = (peak - baseline) / 1024
     print(
         json.dumps(

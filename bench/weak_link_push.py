@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +22,7 @@ from pathlib import Path
 import httpx
 from ulid import ULID
 
+from bench.setup import admin_headers, scratch_env
 from field_sync.agent import Agent
 from field_sync.outbox import Outbox
 from field_sync.transport import Backoff, Server
@@ -33,14 +31,7 @@ from tests.field_sync.weaklink import WeakLink
 from tests.helpers import ServerProcess
 from tests.media.imagery import document_photo
 
-BIN = Path(sys.executable).parent
 CUT = 128 * 1024
-
-
-def _luudong(env: dict[str, str], cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        [str(BIN / "luudong"), *args], env=env, cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def _whole_file(base: str, token: str, blobs: list[tuple[str, bytes]], attempts: int) -> dict:
@@ -93,17 +84,8 @@ def main() -> None:
     args = parser.parse_args()
     bandwidth = args.kbps * 1024
     home = Path(tempfile.mkdtemp(prefix="bench-link-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(home / "media"),
-        "SECRET_KEY": "w" * 40,
-    }
-    _luudong(env, home, "migrate")
-    _luudong(env, home, "create-user", "--username", "admin.bench", "--password",
-             "bench-password-1", "--role", "admin", "--commune", "07192")  # fmt: skip
-    token = _luudong(env, home, "create-token", "--username", "admin.bench")
-    admin = {"Authorization": f"Bearer {token}"}
+    env = scratch_env(home)
+    admin = admin_headers(env, home)
     server = ServerProcess(env, home)
     server.start()
     try:

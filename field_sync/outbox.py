@@ -11,14 +11,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from media.store import write_atomically
 
 __all__ = ["Outbox", "PendingBlob", "SealedBatch"]
 
@@ -127,13 +127,7 @@ class Outbox:
         digest = hashlib.sha256(data).hexdigest()
         path = self.scan_path(digest)
         if not path.exists():
-            temp = path.with_name(f".{digest}.{secrets.token_hex(4)}.part")
-            with open(temp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-            _fsync_dir(path.parent)
+            write_atomically(path, data)
         with self._tx() as db:
             db.execute(
                 "INSERT INTO blob (sha256, size, media_type) VALUES (?, ?, ?) "
@@ -282,11 +276,3 @@ class Outbox:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import os
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from PIL import Image, ImageOps
 
 from media.errors import UnsupportedMediaTypeError
 from media.images import open_checked, sniff_media_type
+from media.store import write_atomically
 
 __all__ = ["DerivedCache", "dossier_pdf", "thumbnail"]
 
@@ -92,15 +91,5 @@ class DerivedCache:
         except FileNotFoundError:
             pass
         data = await asyncio.to_thread(make)
-        await asyncio.to_thread(_write_atomically, path, data)
+        await asyncio.to_thread(write_atomically, path, data)
         return data
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.part")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)

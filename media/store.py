@@ -25,7 +25,14 @@ import aiofiles.os
 
 from media.errors import BlobNotFoundError, ChecksumMismatchError, MediaError, TooLargeError
 
-__all__ = ["BlobInfo", "BlobStore", "LocalBlobStore", "check_sha256"]
+__all__ = [
+    "BlobInfo",
+    "BlobStore",
+    "LocalBlobStore",
+    "check_sha256",
+    "fsync_dir",
+    "write_atomically",
+]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 256 * 1024
@@ -133,7 +140,7 @@ class LocalBlobStore:
                 return BlobInfo(sha256=sha256, size=size, created=False)
             await aiofiles.os.makedirs(final.parent, exist_ok=True)
             await aiofiles.os.replace(temp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return BlobInfo(sha256=sha256, size=size, created=True)
         finally:
             if await aiofiles.os.path.exists(temp):
@@ -197,7 +204,23 @@ class LocalBlobStore:
         return removed
 
 
-def _fsync_dir(path: Path) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old file or the whole new one.
+
+    Temporary file beside it, fsync, rename, fsync of the directory (blocking: call it from a
+    worker thread in async code).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.part")
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
     """Make a rename durable: fsync the directory that now holds the new name."""
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -27,11 +27,10 @@ from backend.db.engine import Database
 from backend.db.migrate import apply_pending
 from backend.services import Services
 from backend.settings import Settings
-from tests.helpers import Staff, app_client
+from tests.helpers import SECRET, Staff, app_client
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "") == "1"
-SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 ENGINES = ("sqlite", "postgres")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -21,7 +22,11 @@ from litestar import Litestar
 from backend.accounts.secrets import hash_password
 from backend.accounts.tables import User
 from backend.services import Services
+from backend.settings import Settings
 from schemas.accounts import Role
+
+SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
+"""The server secret of every app under test (and of servers started as processes)."""
 
 COMMUNE_A = "07192"  # Đặc khu Cô Tô, Quảng Ninh
 COMMUNE_B = "18073"  # Phường Thành Sen, Hà Tĩnh
@@ -137,41 +142,6 @@ def _free_port() -> int:
         return port
 
 
-@contextmanager
-def serve(env: dict[str, str], cwd: Path) -> Iterator[str]:
-    """``luudong serve`` as a real process on a free port; yields its base URL, then SIGTERM."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "luudong"), "serve", "--port", str(port)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                output = proc.stdout.read() if proc.stdout else ""
-                pytest.fail(f"server did not become ready:\n{output}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 class ServerProcess:
     """``luudong serve`` on a fixed port that can be killed (SIGKILL) and started again."""
 
@@ -216,3 +186,23 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@contextmanager
+def serve(env: dict[str, str], cwd: Path) -> Iterator[str]:
+    """``luudong serve`` as a real process on a free port; yields its base URL, then SIGTERM."""
+    server = ServerProcess(env, cwd)
+    server.start()
+    try:
+        yield server.base
+    finally:
+        server.stop()
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    """The environment for ``luudong serve`` on the same database and media as ``settings``."""
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY_FILE"}
+    env.update(
+        DATABASE_URL=settings.database_url, MEDIA_ROOT=str(settings.media_root), SECRET_KEY=SECRET
+    )
+    return env

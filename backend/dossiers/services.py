@@ -658,31 +658,29 @@ class DossierService:
         await self._row(principal.commune_code, dossier_id)
         await self.record_rating(dossier_id, data, "clerk")
 
-    async def has_rating(self, dossier_id: str) -> bool:
-        """Whether the dossier already has its one satisfaction rating."""
-        return bool(await Satisfaction.exists().where(Satisfaction.dossier == dossier_id))
-
     async def record_rating(
         self, dossier_id: str, data: wire.SatisfactionCreate, source: str
     ) -> None:
-        """Store the one rating of a dossier (409 ``already_rated`` for a second)."""
-        try:
-            async with self.ctx.db.transaction():
-                await Satisfaction.insert(
-                    Satisfaction(
-                        dossier=dossier_id,
-                        level=data.level.value,
-                        comment=data.comment,
-                        source=source,
-                        at=self.ctx.clock.now(),
-                    )
+        """Store the one rating of a dossier (409 ``already_rated`` for a second).
+
+        ``ON CONFLICT DO NOTHING`` rather than catching the unique violation: no statement
+        fails, so a caller's enclosing transaction (a batch commit on PostgreSQL) survives.
+        """
+        stored = (
+            await Satisfaction.insert(
+                Satisfaction(
+                    dossier=dossier_id,
+                    level=data.level.value,
+                    comment=data.comment,
+                    source=source,
+                    at=self.ctx.clock.now(),
                 )
-        except Exception as exc:
-            if is_unique_violation(exc):
-                raise AppError(
-                    ErrorCode.already_rated, "Hồ sơ này đã được đánh giá mức độ hài lòng."
-                ) from None
-            raise
+            )
+            .on_conflict(target=Satisfaction.dossier, action="DO NOTHING")
+            .returning(Satisfaction.id)
+        )
+        if not stored:
+            raise AppError(ErrorCode.already_rated, "Hồ sơ này đã được đánh giá mức độ hài lòng.")
 
     # --- holiday overrides ----------------------------------------------------------------
 

@@ -335,10 +335,6 @@ class BatchService:
             case wire.Rating():
                 try:
                     await self.dossiers.get_for(commune, item.dossier_id)
-                    if await self.dossiers.has_rating(item.dossier_id):
-                        # Checked first: on PostgreSQL a failed insert would abort the whole
-                        # batch transaction.
-                        raise AppError(ErrorCode.already_rated, "Hồ sơ này đã được đánh giá.")
                     await self.dossiers.record_rating(
                         item.dossier_id,
                         SatisfactionCreate(level=item.level, comment=item.comment),

@@ -3,9 +3,9 @@
 A PATCH body is streamed to ``MEDIA_ROOT/uploads/<id>.part`` as it arrives, never held whole.
 The database row's ``offset`` is the authority: it only advances after the bytes are fsynced,
 and a PATCH first cuts the file back to it, so bytes a killed server wrote but never recorded
-are simply sent again. When the last byte arrives the whole file is hashed; a hash other than
-the one announced in ``Upload-Metadata`` discards the upload, the right one moves it into the
-blob store (which verifies it once more before it becomes visible). A completed upload keeps its
+are simply sent again. When the last byte arrives the file is copied into the blob store, which
+hashes it on the way and refuses it (before it becomes visible) unless it matches the sha256
+announced in ``Upload-Metadata``; a mismatch discards the upload. A completed upload keeps its
 row until it expires, so a client that lost the last answer reads ``Upload-Offset == length``.
 """
 
@@ -32,6 +32,7 @@ from backend.accounts.principal import DevicePrincipal
 from backend.context import Context
 from backend.errors import AppError, ErrorCode
 from backend.sync.tables import Upload
+from media.errors import ChecksumMismatchError
 from media.images import ACCEPTED_TYPES
 from media.store import check_sha256
 
@@ -253,24 +254,21 @@ class UploadService:
 
     async def _complete(self, state: UploadState) -> None:
         path = self._path(state.id)
-        digest = hashlib.sha256()
-        async with aiofiles.open(path, "rb") as handle:
-            while chunk := await handle.read(256 * 1024):
-                digest.update(chunk)
-        if digest.hexdigest() != state.sha256:
-            await self._discard(state.id)
-            raise tus_error(
-                ErrorCode.checksum_mismatch,
-                f"the upload hashes to {digest.hexdigest()}, not the announced {state.sha256}; "
-                "it was discarded",
-            )
 
         async def stream() -> AsyncIterator[bytes]:
             async with aiofiles.open(path, "rb") as handle:
                 while chunk := await handle.read(256 * 1024):
                     yield chunk
 
-        await self.ctx.blobs.put_stream(stream(), expected_sha256=state.sha256)
+        # One pass: the blob store hashes while it copies and refuses a mismatch before the
+        # blob becomes visible.
+        try:
+            await self.ctx.blobs.put_stream(stream(), expected_sha256=state.sha256)
+        except ChecksumMismatchError as exc:
+            await self._discard(state.id)
+            raise tus_error(
+                ErrorCode.checksum_mismatch, f"{exc.detail}; the upload was discarded"
+            ) from None
         # The row stays until it expires, so a HEAD after a lost answer reads "complete".
         with contextlib.suppress(FileNotFoundError):
             await aiofiles.os.remove(path)

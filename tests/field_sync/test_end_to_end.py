@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,8 +15,7 @@ import httpx
 import pytest
 
 from backend.settings import Settings
-from tests.conftest import SECRET
-from tests.helpers import Staff, serve
+from tests.helpers import Staff, serve, server_env
 from tests.media.imagery import document_photo, encode, qr_image
 
 pytestmark = pytest.mark.slow
@@ -32,14 +30,6 @@ PROCEDURE = {
         {"key": "cccd", "name": "Căn cước", "kind": "copy", "required": False},
     ],
 }
-
-
-def server_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY_FILE"}
-    env.update(
-        DATABASE_URL=settings.database_url, MEDIA_ROOT=str(settings.media_root), SECRET_KEY=SECRET
-    )
-    return env
 
 
 def field_sync(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -15,8 +15,8 @@ from backend.settings import Settings
 from field_sync.agent import Agent
 from field_sync.outbox import Outbox
 from field_sync.transport import Backoff, Server
-from tests.field_sync.test_end_to_end import PROCEDURE, server_env
-from tests.helpers import ServerProcess, Staff
+from tests.field_sync.test_end_to_end import PROCEDURE
+from tests.helpers import ServerProcess, Staff, server_env
 from tests.media.imagery import document_photo
 
 pytestmark = pytest.mark.slow

@@ -12,9 +12,9 @@ import pytest
 from backend.settings import Settings
 from field_sync.capture import capture_dossier
 from field_sync.outbox import Outbox
-from tests.field_sync.test_end_to_end import PROCEDURE, field_sync, issue_code, server_env
+from tests.field_sync.test_end_to_end import PROCEDURE, field_sync, issue_code
 from tests.field_sync.weaklink import WeakLink
-from tests.helpers import ServerProcess, Staff
+from tests.helpers import ServerProcess, Staff, server_env
 from tests.media.imagery import document_photo
 
 pytestmark = pytest.mark.slow

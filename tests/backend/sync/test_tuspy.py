@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +13,9 @@ from tusclient import client as tus
 
 from backend.settings import Settings
 from tests.backend.sync.conftest import Device, manifest, new_dossier, scan, sha
-from tests.conftest import SECRET
-from tests.helpers import Staff, serve
+from tests.helpers import Staff, serve, server_env
 
 pytestmark = pytest.mark.slow
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY_FILE",)}
-    env.update(
-        DATABASE_URL=settings.database_url,
-        MEDIA_ROOT=str(settings.media_root),
-        SECRET_KEY=SECRET,
-    )
-    return env
 
 
 def _device_side(base: str, device: Device, data: bytes, body: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +59,7 @@ async def test_tuspy__uploads_resumes_after_a_stop_and_the_batch_commits(
     dossier = new_dossier([data])
     body = manifest([dossier], [data])
 
-    with serve(_env(settings), tmp_path) as base:
+    with serve(server_env(settings), tmp_path) as base:
         result = await asyncio.to_thread(_device_side, base, device, data, body)
 
     assert result["results"][0]["outcome"] == "accepted"
