@@ -36,6 +36,7 @@ def capture_dossier(
     place: str = "",
     note: str = "",
     now: datetime | None = None,
+    source: str | None = None,
 ) -> str:
     """Queue one dossier; return its id. Nothing is stored unless everything checks out."""
     if not consent:
@@ -121,5 +122,5 @@ def capture_dossier(
         "note": note,
         "cccd_qr": cccd_text,
     }
-    outbox.add_dossier(dossier_id, body)
+    outbox.add_dossier(dossier_id, body, source)
     return dossier_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
@@ -269,6 +271,107 @@ def _describe(change: dict[str, Any]) -> str:
     if payload.get("result_summary"):
         line += f" ({payload['result_summary']})"
     return line
+
+
+@main.command(name="cover-sheet")
+@click.option("--procedure", "procedure_code", required=True)
+@click.option("--doc", "keys", multiple=True, metavar="KEY",
+              help="A page scanned after the sheet, in order (default: each one).")  # fmt: skip
+@click.option("--consent/--no-consent", default=False, help="The household agreed (required).")
+@click.option("--note", default="")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+def cover_sheet(
+    ctx: click.Context,
+    procedure_code: str,
+    keys: tuple[str, ...],
+    consent: bool,
+    note: str,
+    out: Path,
+) -> None:
+    """Print a cover sheet (PNG, A5) to scan in front of a dossier's pages at a watched PC."""
+    from field_sync.watch import CoverSheet, render_cover_sheet
+
+    outbox = _outbox(ctx)
+    procedures = {p["code"]: p for p in json.loads(outbox.get("catalog", "[]") or "[]")}
+    procedure = procedures.get(procedure_code)
+    if procedure is None:
+        err.print(f"[red]Thủ tục {procedure_code} không có trong danh mục.[/red]")
+        sys.exit(1)
+    known = [d["key"] for d in procedure["documents"]]
+    unknown = [k for k in keys if k not in known]
+    if unknown:
+        err.print(
+            f"[red]Thủ tục không có giấy tờ {', '.join(unknown)}[/red] (có: {', '.join(known)})"
+        )
+        sys.exit(1)
+    sheet = CoverSheet(procedure_code, keys or tuple(known), consent, note)
+    out.write_bytes(render_cover_sheet(sheet, procedure))
+    console.print(f"Đã tạo phiếu bìa {out}: quét nó trước {len(sheet.keys)} trang của hồ sơ.")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--settle", default=30.0, show_default=True,
+              help="Seconds a group's files must stay unchanged before it is taken.")  # fmt: skip
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
+@click.option("--consent-on-paper", is_flag=True,
+              help="Households sign a consent form here (needed by the naming rule).")  # fmt: skip
+@click.option("--once", is_flag=True, help="One round (take, push, pull), then exit.")
+@click.pass_context
+def watch(
+    ctx: click.Context,
+    folder: Path,
+    settle: float,
+    interval: float,
+    consent_on_paper: bool,
+    once: bool,
+) -> None:
+    """Take scanner output from FOLDER as dossiers and push them whenever the link is up."""
+    from field_sync.transport import Backoff
+    from field_sync.watch import Watcher
+
+    outbox = _outbox(ctx)
+    server_url, token = outbox.get("server"), outbox.get("token")
+    if not server_url or not token:
+        err.print("[red]Thiết bị chưa đăng ký:[/red] chạy `field-sync enroll SERVER CODE` trước.")
+        sys.exit(2)
+    watcher = Watcher(outbox, folder, settle_s=settle, consent_on_paper=consent_on_paper)
+    console.print(f"Đang theo dõi {folder} (Ctrl+C để dừng).")
+    while True:
+        for outcome in watcher.scan():
+            if outcome.state == "captured":
+                console.print(
+                    f"[green]Đã ghi nhận[/green] {outcome.label} → hồ sơ {outcome.dossier_id}"
+                )
+            else:
+                console.print(f"[yellow]Cần xem lại[/yellow] {outcome.label}: {outcome.reason}")
+        server = Server(server_url, token, backoff=Backoff(attempts=3))
+        try:
+            agent = Agent(outbox, server)
+            if outbox.has_work():
+                report = agent.push()
+                for result in report.results:
+                    if result["outcome"] not in ("accepted", "duplicate"):
+                        console.print(
+                            f"[red]Hồ sơ {result.get('dossier_id')}:[/red] "
+                            f"{_OUTCOME_LABELS.get(result['outcome'])} ({result.get('code')})"
+                        )
+                if report.batches:
+                    console.print(f"Đã gửi {len(report.results)} hồ sơ.")
+            for change in agent.pull().changes:
+                console.print(_describe(change))
+        except httpx.TransportError:
+            console.print("[yellow]Chưa có kết nối tới máy chủ; sẽ thử lại.[/yellow]")
+        except ProblemError as exc:
+            err.print(f"[red]{exc.code}:[/red] {exc.detail}")
+            if exc.status in (401, 403):
+                sys.exit(1)
+        finally:
+            server.close()
+        if once:
+            return
+        time.sleep(interval)
 
 
 @main.command()

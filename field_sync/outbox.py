@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS change (
     dossier_id TEXT NOT NULL,
     body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS source (
+    fingerprint TEXT PRIMARY KEY,
+    dossier_id TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS dossier_state ON dossier (state);
 """
 
@@ -140,8 +144,12 @@ class Outbox:
         """Where a scan's bytes are kept."""
         return self.folder / "scans" / sha256
 
-    def add_dossier(self, dossier_id: str, body: dict[str, Any]) -> None:
-        """Queue a captured dossier (its scans must be stored first)."""
+    def add_dossier(self, dossier_id: str, body: dict[str, Any], source: str | None = None) -> None:
+        """Queue a captured dossier (its scans must be stored first).
+
+        ``source`` fingerprints what the dossier was made from (a watched folder's files); it is
+        recorded in the same transaction, so files captured once are never captured again.
+        """
         for document in body.get("documents", []):
             if not self.scan_path(document["sha256"]).exists():
                 raise ValueError(f"scan {document['sha256']} is not in the outbox")
@@ -150,6 +158,26 @@ class Outbox:
                 "INSERT INTO dossier (id, body, created_at) VALUES (?, ?, ?)",
                 (dossier_id, json.dumps(body, ensure_ascii=False), _now()),
             )
+            if source is not None:
+                db.execute(
+                    "INSERT INTO source (fingerprint, dossier_id) VALUES (?, ?)",
+                    (source, dossier_id),
+                )
+
+    def dossier_from(self, source: str) -> str | None:
+        """The dossier already captured from ``source``, if any."""
+        row = self._db.execute(
+            "SELECT dossier_id FROM source WHERE fingerprint = ?", (source,)
+        ).fetchone()
+        return str(row["dossier_id"]) if row else None
+
+    def has_work(self) -> bool:
+        """Whether anything waits to be pushed."""
+        row = self._db.execute(
+            "SELECT (SELECT count(*) FROM dossier WHERE state = 'pending') "
+            "+ (SELECT count(*) FROM batch WHERE state != 'committed')"
+        ).fetchone()
+        return bool(row[0])
 
     def dossiers(self) -> list[sqlite3.Row]:
         """Every dossier the outbox knows, oldest first."""
