@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sqlite3
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,9 +32,9 @@ from backend.db.migrate import apply_pending
 from backend.db.registry import TABLES
 from backend.services import Services
 from backend.settings import Settings
+from bench.setup import scratch_database
 from media.store import LocalBlobStore
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEAMS = 10
 NOW = datetime(2026, 3, 2, 2, tzinfo=UTC)
 
@@ -134,18 +134,15 @@ async def _measure(services: Services, device: DevicePrincipal, total: int) -> d
 
 async def run(engine: str, small: int, big: int) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-feed-"))
-    pg_name = f"bench_feed_{uuid.uuid4().hex[:8]}"
-    if engine == "sqlite":
-        url = f"sqlite:///{workdir / 'feed.sqlite3'}"
-    else:
-        admin = await asyncpg.connect(PG_ADMIN)
-        await admin.execute(f'CREATE DATABASE "{pg_name}"')
-        await admin.close()
-        url = f"{PG_ADMIN.rpartition('/')[0]}/{pg_name}"
-    db = Database(url)
-    db.bind(TABLES)
-    await db.start()
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        if engine == "sqlite":
+            url = f"sqlite:///{workdir / 'feed.sqlite3'}"
+        else:
+            url = await stack.enter_async_context(scratch_database("bench_feed"))
+        db = Database(url)
+        db.bind(TABLES)
+        await db.start()
+        stack.push_async_callback(db.stop)
         await apply_pending(db)
         await _seed(db)
         settings = Settings(database_url=url, media_root=workdir, secret_key="b" * 40)
@@ -157,12 +154,6 @@ async def run(engine: str, small: int, big: int) -> dict[str, Any]:
         at_small = await _measure(services, device, small)
         await _grow(db, url, small, big - small)
         at_big = await _measure(services, device, big)
-    finally:
-        await db.stop()
-        if engine == "postgres":
-            admin = await asyncpg.connect(PG_ADMIN)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-            await admin.close()
     return {
         f"events_{small}": at_small,
         f"events_{big}": at_big,

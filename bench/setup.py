@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-__all__ = ["admin_headers", "luudong", "scratch_env"]
+import asyncpg
+
+__all__ = ["PG_ADMIN", "admin_headers", "luudong", "scratch_database", "scratch_env"]
 
 BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(prefix: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for one run; its URL. Dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(PG_ADMIN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield f"{PG_ADMIN.rpartition('/')[0]}/{name}"
+    finally:
+        admin = await asyncpg.connect(PG_ADMIN)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
 
 
 def scratch_env(home: Path, **extra: str) -> dict[str, str]:
