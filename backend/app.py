@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -44,6 +46,9 @@ from media.store import LocalBlobStore
 
 __all__ = ["app_from_env", "create_app"]
 
+logger = logging.getLogger("luudong")
+SWEEP_INTERVAL_S = 600.0
+
 CONTROLLERS = (
     SystemController,
     AuthController,
@@ -60,6 +65,19 @@ CONTROLLERS = (
     SyncController,
     UploadController,
 )
+
+
+async def _sweep_uploads(services: Services) -> None:
+    """Every few minutes, drop expired uploads (each replica may; the work is idempotent)."""
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL_S)
+        try:
+            swept = await services.uploads.sweep()
+        except Exception:
+            logger.exception("upload sweep failed; trying again next round")
+        else:
+            if swept:
+                logger.info("swept %d expired uploads", swept)
 
 
 def _provide_services(state: State) -> Services:
@@ -104,9 +122,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         await db.start()
+        sweeper = asyncio.create_task(_sweep_uploads(services))
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await db.stop()
 
     return Litestar(

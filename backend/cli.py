@@ -179,6 +179,16 @@ def report(
 
 
 @main.command()
+def sweep() -> None:
+    """Drop expired uploads now (a running server also does it every 10 minutes)."""
+
+    async def work(services: Services) -> int:
+        return await services.uploads.sweep()
+
+    click.echo(f"{_run(work)} expired uploads dropped")
+
+
+@main.command()
 @click.option("--host", default=None, help="Overrides HOST.")
 @click.option("--port", default=None, type=int, help="Overrides PORT.")
 @click.option("--workers", default=1, show_default=True)

@@ -11,6 +11,7 @@ from ulid import ULID
 
 import media
 from field_sync.outbox import Outbox
+from schemas.cccd import ID_CARD_DOCUMENT
 
 __all__ = ["CaptureError", "capture_dossier"]
 
@@ -96,7 +97,7 @@ def capture_dossier(
     page_numbers: dict[str, int] = {}
     for key, raw in pages:
         try:
-            normalised = media.normalise(raw, "id_card" if key == "cccd" else mode)  # type: ignore[arg-type]
+            normalised = media.normalise(raw, "id_card" if key == ID_CARD_DOCUMENT else mode)  # type: ignore[arg-type]
         except media.MediaError as exc:
             raise CaptureError(f"ảnh «{key}» không dùng được: {exc.detail}") from None
         digest = outbox.add_scan(normalised.data, normalised.facts.media_type)

@@ -8,7 +8,10 @@ import msgspec
 
 from schemas.dossiers import Gender
 
-__all__ = ["CccdRecord"]
+__all__ = ["ID_CARD_DOCUMENT", "CccdRecord"]
+
+ID_CARD_DOCUMENT = "cccd"
+"""The document key of an ID card copy in a procedure's checklist."""
 
 
 class CccdRecord(msgspec.Struct, frozen=True, kw_only=True):

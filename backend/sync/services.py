@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,9 @@ from backend.sync.tables import SyncBatch
 from media.cccd import parse_cccd
 from media.errors import CccdError, MediaError
 from media.images import ACCEPTED_TYPES, validate_image
+from media.qr import decode_qr
 from schemas import sync as wire
+from schemas.cccd import ID_CARD_DOCUMENT
 from schemas.common import FieldError
 from schemas.dossiers import (
     Channel,
@@ -250,7 +253,7 @@ class BatchService:
                 ErrorCode.blob_missing,
                 f"Còn {len(missing)} tệp chưa tải lên: {', '.join(missing)}",
             )
-        invalid = await self._invalid_images(manifest.blobs)
+        inspection = await self._inspect(manifest)
         team = await Team.select(Team.kind).where(Team.id == device.team_id).first()
         channel = (
             Channel.residential_point
@@ -270,7 +273,7 @@ class BatchService:
             if again is not None and again["result"] is not None:
                 return msgspec.convert(again["result"], wire.BatchCommitted)
             results = [
-                await self._apply(index, item, device, channel, invalid, actor)
+                await self._apply(index, item, device, channel, inspection, actor)
                 for index, item in enumerate(manifest.items)
             ]
             committed = wire.BatchCommitted(batch_id=batch_id, committed_at=now, results=results)
@@ -279,9 +282,17 @@ class BatchService:
             ).where(SyncBatch.id == batch_id)
         return committed
 
-    async def _invalid_images(self, blobs: list[wire.BlobRef]) -> dict[str, str]:
-        invalid: dict[str, str] = {}
-        for blob in blobs:
+    async def _inspect(self, manifest: wire.BatchManifest) -> Inspection:
+        """Validate every image, and read the QR of every ID card scan, before any write."""
+        cards = {
+            d.sha256
+            for item in manifest.items
+            if isinstance(item, wire.NewDossier)
+            for d in item.documents
+            if d.key == ID_CARD_DOCUMENT
+        }
+        inspection = Inspection()
+        for blob in manifest.blobs:
             data = await self.ctx.blobs.read(blob.sha256)
             try:
                 await asyncio.to_thread(
@@ -291,8 +302,11 @@ class BatchService:
                     max_bytes=self.ctx.settings.max_blob_bytes,
                 )
             except MediaError as exc:
-                invalid[blob.sha256] = f"{exc.code}: {exc.detail}"
-        return invalid
+                inspection.invalid[blob.sha256] = f"{exc.code}: {exc.detail}"
+                continue
+            if blob.sha256 in cards:
+                inspection.cards[blob.sha256] = await asyncio.to_thread(_card_on, data)
+        return inspection
 
     async def _apply(
         self,
@@ -300,13 +314,13 @@ class BatchService:
         item: wire.BatchItem,
         device: DevicePrincipal,
         channel: Channel,
-        invalid: dict[str, str],
+        inspection: Inspection,
         actor: Actor,
     ) -> wire.ItemResult:
         commune = device.commune_code
         match item:
             case wire.NewDossier():
-                problem = await self._reject_reason(commune, item, invalid)
+                problem = await self._reject_reason(commune, item, inspection)
                 if problem is not None:
                     return _result(index, "dossier", item.id, "rejected", *problem)
                 data = DossierCreate(
@@ -331,7 +345,7 @@ class BatchService:
                     return _result(index, "dossier", item.id, "conflict", exc.code, exc.detail)
                 return _result(index, "dossier", item.id, "accepted" if created else "duplicate")
             case wire.Supplement():
-                return await self._supplement(index, item, commune, invalid, actor)
+                return await self._supplement(index, item, commune, inspection.invalid, actor)
             case wire.Rating():
                 try:
                     await self.dossiers.get_for(commune, item.dossier_id)
@@ -348,7 +362,7 @@ class BatchService:
         raise AssertionError(f"unknown batch item {item!r}")  # pragma: no cover
 
     async def _reject_reason(
-        self, commune: str, item: wire.NewDossier, invalid: dict[str, str]
+        self, commune: str, item: wire.NewDossier, inspection: Inspection
     ) -> tuple[ErrorCode, str] | None:
         """Why a field dossier cannot be accepted, or ``None``; checked before any write."""
         if not item.consent:
@@ -378,9 +392,19 @@ class BatchService:
                 ErrorCode.missing_document,
                 f"Thiếu giấy tờ bắt buộc: {', '.join(sorted(required - given))}.",
             )
-        bad = [invalid[d.sha256] for d in item.documents if d.sha256 in invalid]
+        bad = [
+            inspection.invalid[d.sha256] for d in item.documents if d.sha256 in inspection.invalid
+        ]
         if bad:
             return ErrorCode.invalid_image, "; ".join(bad)
+        for document in item.documents:
+            on_card = inspection.cards.get(document.sha256)
+            if on_card is not None and on_card != item.applicant.id_number:
+                return (
+                    ErrorCode.cccd_mismatch,
+                    f"Số định danh {item.applicant.id_number} khác số {on_card} đọc từ mã QR "
+                    f"trên ảnh căn cước (trang {document.page}).",
+                )
         if item.cccd_qr:
             try:
                 card = parse_cccd(item.cccd_qr)
@@ -469,3 +493,23 @@ def _check_manifest(manifest: wire.BatchManifest, max_blob_bytes: int) -> None:
                 )
     if errors:
         raise AppError(ErrorCode.validation_failed, "Bản kê của lô không nhất quán.", errors=errors)
+
+
+@dataclass
+class Inspection:
+    """What the blobs of a batch turned out to be, found before the commit transaction."""
+
+    invalid: dict[str, str] = field(default_factory=dict)
+    """sha256 → why the image was refused."""
+    cards: dict[str, str | None] = field(default_factory=dict)
+    """sha256 of an ID card scan → the ID number its QR carries (None: no readable CCCD QR)."""
+
+
+def _card_on(data: bytes) -> str | None:
+    """The ID number in the CCCD QR on a scan, if one reads."""
+    for code in decode_qr(data):
+        try:
+            return parse_cccd(code.text).id_number
+        except CccdError:
+            continue
+    return None

@@ -278,6 +278,26 @@ class UploadService:
         await self._row(device, upload_id)
         await self._discard(upload_id)
 
+    async def sweep(self) -> int:
+        """Drop expired uploads, and partial files no row knows (a create cut before its
+        insert), once they are older than an upload's lifetime. Returns how many went."""
+        now = self.ctx.clock.now()
+        expired = await Upload.select(Upload.id).where(Upload.expires_at <= now)
+        for row in expired:
+            async with self._lock(row["id"]):
+                await self._discard(row["id"])
+        swept = len(expired)
+        if not self.folder.is_dir():
+            return swept
+        known = {row["id"] for row in await Upload.select(Upload.id)}
+        cutoff = (now - UPLOAD_TTL).timestamp()
+        for path in self.folder.glob("*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stem not in known and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    swept += 1
+        return swept
+
     async def _discard(self, upload_id: str) -> None:
         self._locks.pop(upload_id, None)
         await Upload.delete().where(Upload.id == upload_id)

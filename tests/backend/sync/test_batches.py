@@ -17,6 +17,7 @@ from tests.backend.sync.conftest import (
     upload,
 )
 from tests.helpers import Staff, assert_problem
+from tests.media.imagery import document_photo
 
 CCCD = "022095001234|123456789|Trần Hữu Đạt|12041995|Nam|Thôn Bắc Vàn, Cô Tô|01072021"
 
@@ -175,6 +176,29 @@ async def test_commit__bad_dossiers_are_rejected_with_codes_and_the_rest_accepte
         ("accepted", None),
     ]
     assert {d["id"] for d in await inbox(client, staff)} == {items[0]["id"], items[6]["id"]}
+
+
+async def test_commit__the_id_card_scan_qr_is_read_on_the_server_and_checked(
+    client: httpx.AsyncClient, device: Device, staff: Staff
+) -> None:
+    page = scan(10)
+    own_card = document_photo(11, size=(1200, 900), qr_text=CCCD, qr_scale=5)
+    other_card = document_photo(
+        12, size=(1200, 900), qr_text=CCCD.replace("5001234", "5009999"), qr_scale=5
+    )
+    no_qr_card = scan(13)
+
+    def with_card(card: bytes) -> dict[str, Any]:
+        dossier = new_dossier([page])
+        dossier["documents"].append({"key": "cccd", "sha256": sha(card), "page": 1})
+        return dossier  # no device-side QR text: only the scan speaks
+
+    items = [with_card(own_card), with_card(other_card), with_card(no_qr_card)]
+    _, result = await push(client, device, items, [page, own_card, other_card, no_qr_card])
+
+    outcomes = [(r["outcome"], r["code"]) for r in result["results"]]
+    assert outcomes == [("accepted", None), ("rejected", "cccd_mismatch"), ("accepted", None)]
+    assert "022095009999" in result["results"][1]["detail"]
 
 
 async def test_supplement__moves_a_dossier_back_to_submitted_with_a_new_document_version(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+from datetime import timedelta
 
 import httpx
 
+from backend.clock import FrozenClock
 from tests.backend.sync.conftest import Device, enrol, metadata, scan, sha, upload
 from tests.helpers import Staff, assert_problem
 
@@ -182,3 +185,30 @@ async def test_scoping__another_device_cannot_see_or_feed_an_upload(
     assert peek.status_code == 404
     assert_problem(feed, 404, "not_found")
     assert_problem(staff_try, 403, "forbidden")
+
+
+async def test_sweep__drops_expired_uploads_and_orphan_parts_and_keeps_live_ones(
+    client: httpx.AsyncClient, device: Device, app: object, clock: FrozenClock
+) -> None:
+    services = app.state.services  # type: ignore[attr-defined]
+    old, young = scan(3), scan(4)
+    old_url = await create(client, device, old)
+    await client.patch(
+        old_url, content=old[:1000], headers={**device.tus, **OFFSET_STREAM, "Upload-Offset": "0"}
+    )
+    clock.advance(timedelta(hours=20))
+    young_url = await create(client, device, young)
+    folder = services.uploads.folder
+    orphan = folder / f"{'0' * 32}.part"
+    orphan.write_bytes(b"cut before its row")
+    os.utime(orphan, (0, 0))
+    clock.advance(timedelta(hours=5))  # the first upload is now 25 h old, the second 5 h
+
+    swept = await services.uploads.sweep()
+
+    assert swept == 2
+    assert sorted(p.name for p in folder.glob("*.part")) == [f"{young_url.rsplit('/', 1)[1]}.part"]
+    gone = await client.head(old_url, headers=device.tus)
+    alive = await client.head(young_url, headers=device.tus)
+    assert gone.status_code == 404
+    assert alive.headers["upload-offset"] == "0"
