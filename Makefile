@@ -6,14 +6,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format system-deps clean
+.PHONY: run test lint format system-deps test-deps clean
 
-## System libraries the Python packages load at run time (zbar for QR decoding).
+## System packages: zbar (QR decoding, at run time) and Chromium (the browser tests drive
+## Debian's build through Playwright; no browser is downloaded).
 system-deps:
 	@if ! ldconfig -p | grep -q 'libzbar\.so\.0'; then \
 		echo "==> installing libzbar0 (Debian package)"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends libzbar0; \
+	fi
+
+test-deps: system-deps
+	@if ! command -v chromium >/dev/null; then \
+		echo "==> installing chromium (Debian package, for the browser tests)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
 		echo "==> installing python3-venv (Debian package)"; \
@@ -37,7 +45,7 @@ run: $(STAMP)
 	$(BIN)/luudong serve
 
 ## Run the whole suite: database tests on SQLite, and on PostgreSQL at TEST_DATABASE_URL.
-test: $(STAMP)
+test: $(STAMP) test-deps
 	$(BIN)/pytest
 
 ## ruff (lint and format check) and mypy.

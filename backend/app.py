@@ -42,6 +42,7 @@ from backend.settings import Settings
 from backend.sync.controllers import SyncController
 from backend.sync.upload_controller import UploadController
 from backend.system.controllers import SystemController
+from backend.web import PAGE_CONTROLLERS, page_error, static_files, template_config
 from media.store import LocalBlobStore
 
 __all__ = ["app_from_env", "create_app"]
@@ -132,8 +133,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             await db.stop()
 
     return Litestar(
-        route_handlers=list(CONTROLLERS),
-        state=State({"services": services}),
+        route_handlers=[*CONTROLLERS, *PAGE_CONTROLLERS, static_files()],
+        template_config=template_config(),
+        state=State({"services": services, "page_errors": page_error}),
         dependencies={
             "services": Provide(_provide_services, sync_to_thread=False),
             "principal": Provide(_provide_principal, sync_to_thread=False),

@@ -27,7 +27,14 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from media.errors import MediaError
 from schemas.common import FieldError, Problem
 
-__all__ = ["CATALOGUE", "AppError", "ErrorCode", "exception_handlers", "problem_response"]
+__all__ = [
+    "CATALOGUE",
+    "AppError",
+    "ErrorCode",
+    "exception_handlers",
+    "is_page_request",
+    "problem_response",
+]
 
 logger = logging.getLogger("luudong.errors")
 
@@ -172,8 +179,12 @@ def problem_response(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Problem]:
-    """Build the problem+json response for ``code``."""
+    """Build the problem+json response for ``code`` (an HTML page for the web pages)."""
     spec = CATALOGUE[code]
+    page_errors = request.app.state.get("page_errors")
+    if page_errors is not None and is_page_request(request):
+        response: Response[Any] = page_errors(request, code, detail, spec.status)
+        return response
     return Response(
         Problem(
             type=f"urn:luudong:problem:{code.value}",
@@ -188,6 +199,14 @@ def problem_response(
         media_type=PROBLEM_JSON,
         headers=headers,
     )
+
+
+_NOT_PAGES = ("/api/", "/schema", "/health", "/ready", "/static/")
+
+
+def is_page_request(request: Request[Any, Any, Any]) -> bool:
+    """Whether the caller is a browser on the web pages (they get HTML errors, not JSON)."""
+    return not request.url.path.startswith(_NOT_PAGES)
 
 
 def _app_error(request: Request[Any, Any, Any], exc: AppError) -> Response[Problem]:

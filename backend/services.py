@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.accounts.services import AccountService
+from backend.audit.services import AuditService
 from backend.catalog.services import CatalogService
 from backend.communes.services import CommuneService
 from backend.context import Context
 from backend.devices.services import DeviceService
+from backend.dossiers.scans import ScanService
 from backend.dossiers.services import DossierService
 from backend.reports.services import ReportService
 from backend.sync.services import BatchService, SyncService
@@ -31,6 +33,8 @@ class Services:
     sync: SyncService
     uploads: UploadService
     batches: BatchService
+    audit: AuditService
+    scans: ScanService
 
     @classmethod
     def build(cls, ctx: Context) -> Services:
@@ -38,6 +42,7 @@ class Services:
         communes = CommuneService(ctx)
         catalog = CatalogService(ctx)
         dossiers = DossierService(ctx)
+        audit = AuditService(ctx)
         return cls(
             ctx=ctx,
             accounts=AccountService(ctx),
@@ -49,4 +54,6 @@ class Services:
             sync=SyncService(ctx, communes, catalog),
             uploads=UploadService(ctx),
             batches=BatchService(ctx, dossiers),
+            audit=audit,
+            scans=ScanService(ctx, audit),
         )

@@ -11,7 +11,7 @@ Pure image work shared by the server and the field client. The public interface:
 """
 
 from media.cccd import parse_cccd
-from media.derive import DerivedCache, dossier_pdf, thumbnail
+from media.derive import DerivedCache, dossier_pdf, thumbnail, viewable
 from media.errors import (
     BlobNotFoundError,
     CccdError,
@@ -53,4 +53,5 @@ __all__ = [
     "parse_cccd",
     "thumbnail",
     "validate_image",
+    "viewable",
 ]

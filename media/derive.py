@@ -20,7 +20,7 @@ from media.errors import UnsupportedMediaTypeError
 from media.images import open_checked, sniff_media_type
 from media.store import write_atomically
 
-__all__ = ["DerivedCache", "dossier_pdf", "thumbnail"]
+__all__ = ["DerivedCache", "dossier_pdf", "thumbnail", "viewable"]
 
 _PDF_DATE = time.gmtime(datetime(2000, 1, 1, tzinfo=UTC).timestamp())
 """Written as the PDF's creation and modification date: a real clock would break determinism."""
@@ -43,6 +43,22 @@ def thumbnail(data: bytes, max_side: int = 320) -> bytes:
         small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     small.save(out, "JPEG", quality=75, optimize=True)
+    return out.getvalue()
+
+
+def viewable(data: bytes) -> bytes:
+    """A scan as the clerk's browser gets it: upright, full size, without any metadata.
+
+    A bilevel (1-bit) scan stays a PNG; anything else becomes a grayscale JPEG at high quality.
+    Whatever EXIF or GPS data a device left in the blob never leaves the server.
+    """
+    with _open(data) as image:
+        clean = image.convert("1" if image.mode == "1" else "L")
+    out = io.BytesIO()
+    if clean.mode == "1":
+        clean.save(out, "PNG", optimize=True)
+    else:
+        clean.save(out, "JPEG", quality=90, optimize=True, progressive=True)
     return out.getvalue()
 
 

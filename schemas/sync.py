@@ -25,6 +25,7 @@ __all__ = [
     "BatchItem",
     "BatchManifest",
     "BatchState",
+    "BatchSummary",
     "BlobRef",
     "Bootstrap",
     "Change",
@@ -215,3 +216,16 @@ class Reconciliation(msgspec.Struct, frozen=True, kw_only=True):
 
     batches: list[BatchState]
     dossiers: list[DossierState]
+
+
+class BatchSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A batch as the commune's inbox lists it."""
+
+    batch_id: str
+    team_name: str
+    device_name: str
+    created_at: datetime
+    items: int
+    committed_at: datetime | None
+    outcomes: dict[str, int]
+    """How many items ended ``accepted``, ``duplicate``, ``conflict``, ``rejected``."""

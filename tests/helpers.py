@@ -153,14 +153,15 @@ class ServerProcess:
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        """Start and wait until ``/ready`` answers."""
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "luudong"), "serve", "--port", str(self.port)],
-            env=self.env,
-            cwd=self.cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        """Start and wait until ``/ready`` answers; its output goes to ``server.log`` in cwd."""
+        with (self.cwd / "server.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).parent / "luudong"), "serve", "--port", str(self.port)],
+                env=self.env,
+                cwd=self.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -16,12 +16,22 @@ from backend.services import Services
 from schemas import accounts as wire
 from schemas.accounts import Role
 
-__all__ = ["AuthController", "UserController"]
+__all__ = ["AuthController", "UserController", "session_cookie"]
 
 
-def _secure(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> bool:
-    mode = services.ctx.settings.cookie_secure
-    return mode == "always" or (mode == "auto" and request.url.scheme == "https")
+def session_cookie(request: Request[Any, Any, Any], services: Services, token: str) -> Cookie:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS (or as configured)."""
+    settings = services.ctx.settings
+    mode = settings.cookie_secure
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        httponly=True,
+        samesite="lax",
+        secure=mode == "always" or (mode == "auto" and request.url.scheme == "https"),
+        path="/",
+        max_age=int(settings.session_ttl.total_seconds()),
+    )
 
 
 class AuthController(Controller):
@@ -45,17 +55,7 @@ class AuthController(Controller):
         data: JSONBody[wire.LoginRequest],
     ) -> Response[wire.SessionInfo]:
         token, info = await services.accounts.login(data.username, data.password)
-        ttl = services.ctx.settings.session_ttl
-        cookie = Cookie(
-            key=SESSION_COOKIE,
-            value=token,
-            httponly=True,
-            samesite="lax",
-            secure=_secure(request, services),
-            path="/",
-            max_age=int(ttl.total_seconds()),
-        )
-        return Response(info, cookies=[cookie])
+        return Response(info, cookies=[session_cookie(request, services, token)])
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the current session")
     async def logout(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING, Any
 
-from litestar.connection import ASGIConnection
+from litestar.connection import ASGIConnection, Request
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from backend.accounts.principal import Principal
@@ -15,7 +15,14 @@ from backend.errors import AppError, ErrorCode
 if TYPE_CHECKING:
     from backend.services import Services
 
-__all__ = ["APP_VERSION_HEADER", "CSRF_HEADER", "SESSION_COOKIE", "AuthenticationMiddleware"]
+__all__ = [
+    "APP_VERSION_HEADER",
+    "CSRF_FORM_FIELD",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "AuthenticationMiddleware",
+    "form_csrf_guard",
+]
 
 APP_VERSION_HEADER = "x-app-version"
 """Header a field client sends with its version; recorded on the device."""
@@ -25,6 +32,8 @@ SESSION_COOKIE = "luudong_session"
 
 CSRF_HEADER = "x-csrf-token"
 """Header carrying the session's CSRF token on unsafe requests."""
+CSRF_FORM_FIELD = "_csrf"
+"""The same token as a field of an HTML form."""
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -74,7 +83,35 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
 
 
 def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> None:
+    if connection.route_handler.opt.get("csrf") == "form" and _is_form(connection):
+        return  # the route's guard checks the form's ``_csrf`` field once the body is read
     sent = connection.headers.get(CSRF_HEADER, "")
+    _compare(sent, principal)
+
+
+async def form_csrf_guard(connection: ASGIConnection[Any, Any, Any, Any], _: Any) -> None:
+    """Guard of the web pages' form routes: the session's token in the ``_csrf`` field.
+
+    The authentication middleware cannot read a body, so for routes marked ``csrf="form"`` it
+    leaves form posts to this guard, which runs once the request (and its body) is at hand.
+    """
+    user = connection.scope.get("user")
+    method = connection.scope.get("method", "GET")
+    if method in _SAFE_METHODS or not isinstance(user, Principal) or user.via != "session":
+        return
+    sent = connection.headers.get(CSRF_HEADER, "")
+    if not sent and _is_form(connection) and isinstance(connection, Request):
+        value = (await connection.form()).get(CSRF_FORM_FIELD, "")
+        sent = value if isinstance(value, str) else ""
+    _compare(sent, user)
+
+
+def _is_form(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    content_type = connection.headers.get("content-type", "")
+    return content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def _compare(sent: str, principal: Principal) -> None:
     expected = principal.csrf_token or ""
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise AppError(ErrorCode.csrf_failed, "Thiếu hoặc sai mã chống giả mạo (CSRF).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.table import Table
 
 from backend.accounts.tables import ApiToken, LoginSession, User
+from backend.audit.tables import AuditEntry
 from backend.catalog.tables import Procedure
 from backend.communes.tables import Commune, Team
 from backend.db.tables import Counter
@@ -37,4 +38,5 @@ TABLES: tuple[type[Table], ...] = (
     EnrolmentCode,
     SyncBatch,
     Upload,
+    AuditEntry,
 )

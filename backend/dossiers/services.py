@@ -92,6 +92,8 @@ class InboxFilter:
     procedure_code: str | None = None
     channel: wire.Channel | None = None
     overdue: bool | None = None
+    due_by: date | None = None
+    """Open dossiers whose return date is on or before this day (and not yet past)."""
     q: str | None = None
     limit: int = 50
     offset: int = 0
@@ -239,6 +241,12 @@ class DossierService:
                 (Dossier.due_date < today)
                 & Dossier.finished_at.is_null()
                 & Dossier.status.is_in(open_statuses)
+            )
+        if f.due_by is not None:
+            where &= (
+                (Dossier.due_date >= today)
+                & (Dossier.due_date <= f.due_by)
+                & Dossier.finished_at.is_null()
             )
         if f.q:
             needle = rules.fold(f.q.strip()).replace("%", "").replace("_", "")

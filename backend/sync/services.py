@@ -185,6 +185,41 @@ class BatchService:
         self.ctx = ctx
         self.dossiers = dossiers
 
+    async def recent(self, commune_code: str, limit: int = 10) -> list[wire.BatchSummary]:
+        """The commune's newest batches, committed or still uploading."""
+        rows = await (
+            SyncBatch.select(
+                SyncBatch.id,
+                SyncBatch.team.name.as_alias("team_name"),
+                SyncBatch.device.name.as_alias("device_name"),
+                SyncBatch.created_at,
+                SyncBatch.committed_at,
+                SyncBatch.manifest,
+                SyncBatch.result,
+            )
+            .where(SyncBatch.commune == commune_code)
+            .order_by(SyncBatch.created_at, ascending=False)
+            .limit(limit)
+            .output(load_json=True)
+        )
+        summaries = []
+        for row in rows:
+            outcomes: dict[str, int] = {}
+            for result in (row["result"] or {}).get("results", []):
+                outcomes[result["outcome"]] = outcomes.get(result["outcome"], 0) + 1
+            summaries.append(
+                wire.BatchSummary(
+                    batch_id=row["id"],
+                    team_name=row["team_name"] or "",
+                    device_name=row["device_name"] or "",
+                    created_at=row["created_at"],
+                    items=len(row["manifest"].get("items", [])),
+                    committed_at=row["committed_at"],
+                    outcomes=outcomes,
+                )
+            )
+        return summaries
+
     async def submit(
         self, device: DevicePrincipal, manifest: wire.BatchManifest
     ) -> tuple[wire.BatchAccepted, bool]:

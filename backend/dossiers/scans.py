@@ -1,0 +1,129 @@
+"""Serving a dossier's scans to its commune's staff, and cross-checking the ID card scan.
+
+Every image served is derived (upright, no metadata; see ``media.derive``), cached by the
+blob's hash, and written to the audit trail with who asked and from where.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from backend.accounts.principal import Principal
+from backend.audit.services import AuditAction, AuditService
+from backend.context import Context
+from backend.dossiers.tables import Dossier, DossierDocument
+from backend.errors import AppError, ErrorCode
+from media import CccdError, DerivedCache, decode_qr, parse_cccd, thumbnail, viewable
+from schemas import dossiers as wire
+from schemas.cccd import ID_CARD_DOCUMENT
+
+__all__ = ["ScanPage", "ScanService"]
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """One scanned page of a dossier, with the version it came in (1, then supplements)."""
+
+    key: str
+    sha256: str
+    page: int
+    doc_version: int
+
+
+class ScanService:
+    """Scans of the caller's commune's dossiers."""
+
+    def __init__(self, ctx: Context, audit: AuditService) -> None:
+        self.ctx = ctx
+        self.audit = audit
+        self.cache = DerivedCache(ctx.settings.media_root)
+
+    async def pages(self, commune_code: str, dossier_id: str) -> list[ScanPage]:
+        """Every page of every version, in order (404 for another commune's dossier)."""
+        exists = await Dossier.exists().where(
+            (Dossier.id == dossier_id) & (Dossier.commune == commune_code)
+        )
+        if not exists:
+            raise AppError(ErrorCode.not_found, "Không tìm thấy hồ sơ.")
+        rows = await (
+            DossierDocument.select()
+            .where(DossierDocument.dossier == dossier_id)
+            .order_by(DossierDocument.doc_version)
+            .order_by(DossierDocument.id)
+        )
+        return [ScanPage(r["document_key"], r["sha256"], r["page"], r["doc_version"]) for r in rows]
+
+    async def image(
+        self,
+        principal: Principal,
+        dossier_id: str,
+        sha256: str,
+        size: Literal["full", "thumbnail"],
+        client: str = "",
+    ) -> bytes:
+        """A page's image for viewing; audited. 404 unless the page belongs to the dossier."""
+        pages = await self.pages(principal.commune_code, dossier_id)
+        if sha256 not in {p.sha256 for p in pages}:
+            raise AppError(ErrorCode.not_found, "Không tìm thấy trang này trong hồ sơ.")
+        data = await self.ctx.blobs.read(sha256)
+        if size == "thumbnail":
+            image = await self.cache.get_or_make("thumbnail", sha256, lambda: thumbnail(data))
+            action = AuditAction.view_thumbnail
+        else:
+            image = await self.cache.get_or_make("viewable", sha256, lambda: viewable(data))
+            action = AuditAction.view_scan
+        await self.audit.record(principal, action, dossier_id, sha256, client)
+        return image
+
+    async def cccd_warnings(self, dossier: wire.Dossier) -> list[str]:
+        """What the ID card scan's QR says against the applicant's fields, in Vietnamese."""
+        cards = [d for d in dossier.documents if d.key == ID_CARD_DOCUMENT]
+        if not cards:
+            return []
+        warnings: list[str] = []
+        read_any = False
+        for card in cards:
+            texts = await self._qr_texts(card.sha256)
+            for text in texts:
+                try:
+                    record = parse_cccd(text)
+                except CccdError:
+                    continue
+                read_any = True
+                applicant = dossier.applicant
+                if record.id_number != applicant.id_number:
+                    warnings.append(
+                        f"Số định danh trên CCCD ({record.id_number}) khác số đã khai "
+                        f"({applicant.id_number})."
+                    )
+                if _name(record.full_name) != _name(applicant.full_name):
+                    warnings.append(
+                        f"Họ tên trên CCCD ({record.full_name}) khác họ tên đã khai "
+                        f"({applicant.full_name})."
+                    )
+                if applicant.birth_date and record.birth_date != applicant.birth_date:
+                    warnings.append(
+                        f"Ngày sinh trên CCCD ({record.birth_date:%d/%m/%Y}) khác ngày đã khai "
+                        f"({applicant.birth_date:%d/%m/%Y})."
+                    )
+        if not read_any:
+            warnings.append(
+                "Không đọc được mã QR trên ảnh căn cước: hãy đối chiếu thông tin bằng mắt."
+            )
+        return warnings
+
+    async def _qr_texts(self, sha256: str) -> list[str]:
+        data = await self.ctx.blobs.read(sha256)
+
+        def decode() -> bytes:
+            return json.dumps([c.text for c in decode_qr(data)], ensure_ascii=False).encode()
+
+        texts: list[str] = json.loads(await self.cache.get_or_make("qr", sha256, decode))
+        return texts
+
+
+def _name(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())

@@ -1,0 +1,117 @@
+"""The forms the clerk prints (Circular 03/2025 numbering): Mẫu 01 to Mẫu 04, on A5.
+
+They are HTML pages with a print stylesheet (``@page { size: A5 }``), so any browser prints them
+without a PDF plug-in. The receipt's QR code (segno) carries the public tracking URL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import segno
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from backend.accounts.principal import principal_of
+from backend.audit.services import AuditAction
+from backend.dossiers.services import local_date
+from backend.errors import AppError, ErrorCode
+from backend.services import Services
+from backend.web.clerk import dossier_context
+from backend.web.render import page
+
+__all__ = ["PrintPages", "tracking_url"]
+
+FORMS = ("mau-01", "mau-02", "mau-03", "mau-04")
+
+
+def tracking_url(request: Request[Any, Any, Any], code: str, token: str) -> str:
+    """The public tracking address printed on the receipt (as this server is reached)."""
+    base = str(request.base_url).rstrip("/")
+    return f"{base}/tra-cuu/{code}?t={token}"
+
+
+def _place(name: str) -> str:
+    """ "Cô Tô" from "Đặc khu Cô Tô": the place name a form's date line starts with."""
+    for prefix in ("Đặc khu ", "Phường ", "Xã "):
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return name
+
+
+class PrintPages(Controller):
+    """Printable forms of a dossier."""
+
+    path = "/ho-so/{dossier_id:str}/in"
+    include_in_schema = False
+    opt = {"pages": True}
+
+    @get("/{form:str}")
+    async def printable(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        dossier_id: FromPath[str],
+        form: FromPath[str],
+    ) -> Template:
+        if form not in FORMS:
+            raise AppError(ErrorCode.not_found, "Không có mẫu phiếu này.")
+        principal = principal_of(request)
+        client = request.client.host if request.client else ""
+        context = await dossier_context(services, principal, dossier_id, client)
+        dossier = context["d"]
+        events = await services.dossiers.events(principal, dossier_id)
+        latest = {e.action: e for e in events}
+        commune = await services.communes.get(principal.commune_code)
+        extra: dict[str, Any] = {}
+        if form == "mau-01":
+            if not dossier.code or not dossier.tracking_token:
+                raise AppError(ErrorCode.not_found, "Hồ sơ chưa được tiếp nhận.")
+            url = tracking_url(request, dossier.code, dossier.tracking_token)
+            qr = segno.make(url, error="m")
+            procedure = context["procedure"]
+            extra = {
+                "tracking_url": url,
+                "qr_svg": qr.svg_inline(scale=4, omitsize=True, title="Mã QR tra cứu hồ sơ"),
+                "processing_days": (
+                    procedure.processing_days
+                    if procedure and procedure.processing_days is not None
+                    else (latest["receive"].payload.get("processing_days") or "—")
+                ),
+            }
+        else:
+            action = {"mau-02": "request-supplement", "mau-03": "refuse", "mau-04": "extend"}[form]
+            event = latest.get(action)
+            if event is None:
+                raise AppError(ErrorCode.not_found, "Hồ sơ chưa có thao tác ứng với mẫu này.")
+            payload = event.payload
+            names = context["doc_names"]
+            extra = {
+                "items": [
+                    {**item, "name": names.get(item["document_key"], item["document_key"])}
+                    for item in payload.get("items", [])
+                ],
+                "note": payload.get("note", ""),
+                "reason": payload.get("reason", ""),
+                "new_due": date.fromisoformat(payload["due_date"])
+                if payload.get("due_date")
+                else None,
+                "previous_due": date.fromisoformat(payload["previous_due_date"])
+                if payload.get("previous_due_date")
+                else None,
+            }
+        await services.audit.record(principal, AuditAction.print_form, dossier_id, form, client)
+        return page(
+            request,
+            f"forms/{form}.html",
+            **context,
+            **extra,
+            commune_name=commune.name,
+            commune_short=_place(commune.name),
+            province_name=commune.province_name,
+            today=local_date(services.ctx.clock.now()),
+            clerk_name=principal.username,
+        )

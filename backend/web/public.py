@@ -1,0 +1,100 @@
+"""Pages without login: the tracking page a receipt's QR opens, and the satisfaction form.
+
+Both work without JavaScript. They show the procedure, the status and the dates, never personal
+data, and a wrong token looks exactly like an unknown code.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from backend.errors import AppError, ErrorCode
+from backend.services import Services
+from backend.web.render import FORM_COOKIE, form_token, page
+from schemas import dossiers as wire
+
+__all__ = ["PublicPages", "check_form_token"]
+
+LEVELS = [
+    ("very_satisfied", "Rất hài lòng"),
+    ("satisfied", "Hài lòng"),
+    ("neutral", "Bình thường"),
+    ("dissatisfied", "Không hài lòng"),
+    ("very_dissatisfied", "Rất không hài lòng"),
+]
+
+
+def check_form_token(request: Request[Any, Any, Any], sent: object) -> None:
+    """The double-submit check of a form shown before login (403 ``csrf_failed``)."""
+    expected = request.cookies.get(FORM_COOKIE, "")
+    if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+        raise AppError(ErrorCode.csrf_failed, "Biểu mẫu đã hết hạn, hãy tải lại trang.")
+
+
+class PublicPages(Controller):
+    """What a citizen opens from the receipt's QR."""
+
+    path = "/tra-cuu"
+    include_in_schema = False
+    opt = {"pages": True, "exclude_from_auth": True, "rate_limit": "tracking"}
+
+    @get("/{code:str}")
+    async def track(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        code: FromPath[str],
+        t: FromQuery[str] = "",
+        da_gui: FromQuery[str] = "",
+    ) -> Template:
+        info = await services.dossiers.track(code, t)
+        token, cookie = form_token(request)
+        return page(
+            request,
+            "track.html",
+            cookies=[cookie] if cookie else None,
+            t=info,
+            token=t,
+            form_token=token,
+            levels=LEVELS,
+            flash="Cảm ơn Ông/Bà đã đánh giá." if da_gui else None,
+            error=None,
+        )
+
+    @post("/{code:str}/danh-gia")
+    async def rate(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        code: FromPath[str],
+    ) -> Response[Any]:
+        form = await request.form()
+        check_form_token(request, form.get("_csrf"))
+        token = str(form.get("t", ""))
+        try:
+            rating = msgspec.convert(
+                {"level": form.get("level", ""), "comment": form.get("comment", "")},
+                wire.SatisfactionCreate,
+            )
+        except msgspec.ValidationError:
+            info = await services.dossiers.track(code, token)
+            return page(
+                request,
+                "track.html",
+                status_code=422,
+                t=info,
+                token=token,
+                form_token=form.get("_csrf"),
+                levels=LEVELS,
+                flash=None,
+                error="Hãy chọn một mức độ hài lòng.",
+            )
+        await services.dossiers.rate_by_token(code, token, rating)
+        return Redirect(f"/tra-cuu/{code}?t={token}&da_gui=1", status_code=303)

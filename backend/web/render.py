@@ -1,0 +1,111 @@
+"""Rendering pages: one Jinja environment, Vietnamese formats, and the page context."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.response import Template
+
+from backend.accounts.principal import Principal
+from backend.dossiers.services import VN_TZ
+
+__all__ = [
+    "FORM_COOKIE",
+    "TEMPLATES",
+    "environment",
+    "form_token",
+    "page",
+    "vn_date",
+    "vn_datetime",
+    "vn_money",
+]
+
+TEMPLATES = Path(__file__).parent / "templates"
+FORM_COOKIE = "luudong_form"
+"""Double-submit token for the forms shown before login (login, public rating)."""
+
+
+def vn_date(value: date | datetime | None) -> str:
+    """``dd/mm/yyyy`` (an instant is shown in Vietnam time)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(VN_TZ).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def vn_datetime(value: datetime | None) -> str:
+    """``HH:MM dd/mm/yyyy`` in Vietnam time."""
+    if value is None:
+        return "—"
+    return value.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def vn_money(value: int | None) -> str:
+    """``1.250.000 đồng``: dots group thousands in Vietnamese."""
+    if value is None:
+        return "—"
+    return f"{value:,}".replace(",", ".") + " đồng"
+
+
+def environment() -> Environment:
+    """The one Jinja environment: autoescaped, strict about undefined names."""
+    from jinja2 import StrictUndefined
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, vn_money=vn_money)
+    return env
+
+
+def form_token(request: Request[Any, Any, Any]) -> tuple[str, Cookie | None]:
+    """The anonymous form token of this browser, and the cookie to set if it is new."""
+    current = request.cookies.get(FORM_COOKIE)
+    if current and len(current) >= 32:
+        return current, None
+    token = secrets.token_urlsafe(32)
+    cookie = Cookie(
+        key=FORM_COOKIE,
+        value=token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return token, cookie
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    status_code: int = 200,
+    cookies: list[Cookie] | None = None,
+    **context: Any,
+) -> Template:
+    """A page with the caller, their CSRF token and the current path in its context."""
+    user = request.scope.get("user")
+    principal = user if isinstance(user, Principal) else None
+    return Template(
+        template_name=template,
+        context={
+            "principal": principal,
+            "csrf": principal.csrf_token if principal and principal.csrf_token else "",
+            "path": request.url.path,
+            **context,
+        },
+        status_code=status_code,
+        cookies=cookies or [],
+        headers={"Cache-Control": "no-store"} if principal else {},
+    )

@@ -1,0 +1,16 @@
+"""A commune with the test procedure and one roaming team, for browser tests with a field device."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.field_sync.test_end_to_end import PROCEDURE
+from tests.helpers import Staff
+
+
+@pytest.fixture
+async def team_id(staff: Staff) -> int:
+    """The id of a roaming team of commune A, whose catalog has the test procedure."""
+    await staff.post_created("/api/v1/procedures", PROCEDURE)
+    team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ lưu động 1"})
+    return int(team["id"])

@@ -1,0 +1,166 @@
+"""The clerk's and the citizen's pages in a real browser (Debian's Chromium through Playwright).
+
+The server and the field client run as real processes; the clerk works through the pages only.
+Each main page is saved as a screenshot under ``test-artifacts/screenshots`` for people to look
+at (not committed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
+
+import media
+from backend.settings import Settings
+from tests.field_sync.test_end_to_end import CCCD, field_sync, issue_code
+from tests.helpers import PASSWORD, Staff, serve, server_env
+from tests.media.imagery import document_photo, encode, qr_image
+
+pytestmark = pytest.mark.slow
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "test-artifacts/screenshots"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def screenshot_folder() -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        await browser.close()
+
+
+class Console:
+    """Console errors and uncaught exceptions of every page a test opens."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, page: Page) -> Page:
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        return page
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"{message.type}: {message.text}")
+
+
+async def shot(page: Page, name: str) -> None:
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def log_in(page: Page, base: str, username: str) -> None:
+    await page.goto(f"{base}/ho-so")
+    await expect(page).to_have_url(f"{base}/dang-nhap?next=/ho-so")
+    await shot(page, "01-dang-nhap")
+    await page.get_by_label("Tên đăng nhập").fill(username)
+    await page.get_by_label("Mật khẩu").fill(PASSWORD)
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Hồ sơ của")
+
+
+def capture_two(home: Path, files: Path) -> None:
+    card = files / "cccd.png"
+    card.write_bytes(encode(qr_image(CCCD, scale=6), "PNG"))
+    for n in range(2):
+        page = files / f"to_khai_{n}.jpg"
+        page.write_bytes(document_photo(n, size=(1600, 1200), quality=85))
+        field_sync(
+            home, "capture", "--procedure", "1.004873", "--cccd-qr", str(card),
+            "--scan", f"to_khai={page}", "--scan", f"cccd={card}", "--consent",
+            "--place", "Thôn Bắc Vàn", "--note", f"hồ sơ {n + 1}",
+        )  # fmt: skip
+
+
+async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citizen_tracks_it(
+    client: httpx.AsyncClient,
+    staff: Staff,
+    settings: Settings,
+    team_id: int,
+    tmp_path: Path,
+    browser: Browser,
+) -> None:
+    home, files = tmp_path / "device", tmp_path / "files"
+    files.mkdir()
+    console = Console()
+    with serve(server_env(settings), tmp_path) as base:
+        code = await issue_code(base, staff, team_id)
+        await asyncio.to_thread(field_sync, home, "enroll", base, code, "--name", "Máy tổ 1")
+        await asyncio.to_thread(capture_two, home, files)
+        await asyncio.to_thread(field_sync, home, "push", "--json")
+
+        page = console.watch(await browser.new_page(viewport={"width": 1280, "height": 900}))
+        await log_in(page, base, "clerk.a")
+        await expect(page.get_by_role("cell", name="Trần Hữu Đạt")).to_have_count(2)
+        await expect(page.get_by_text("Máy tổ 1")).to_be_visible()
+        await shot(page, "02-hop-thu")
+
+        # The first dossier: open it, look at a scan, receive it, print the receipt.
+        await page.get_by_role("link", name="Chưa có mã").last.click()
+        await expect(page.locator("#status")).to_have_text("Mới đăng ký")
+        await expect(page.get_by_text("Tổ lưu động 1")).to_be_visible()
+        await shot(page, "03-ho-so")
+        await page.get_by_role("link", name="Tờ khai, trang 1").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Tờ khai, trang 1")
+        scan = page.locator("#scan")
+        await expect(scan).to_have_js_property("complete", True)
+        assert await scan.evaluate("img => img.naturalWidth") > 0
+        await page.get_by_role("button", name="Xoay 90°").click()
+        await expect(scan).to_have_attribute("style", "transform: rotate(90deg);")
+        await shot(page, "04-xem-anh")
+        await page.go_back()
+        await page.get_by_role("button", name="Tiếp nhận và cấp mã").click()
+        await expect(page.locator("#status")).to_have_text("Được tiếp nhận")
+        dossier_code = (await page.get_by_role("heading", level=1).inner_text()).split()[0]
+        receipt_url = await page.get_by_role("link", name="In Giấy tiếp nhận").get_attribute(
+            "href"
+        )
+        await page.goto(f"{base}{receipt_url}")
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("Giấy tiếp nhận")
+        await page.emulate_media(media="print")
+        await shot(page, "05-mau-01")
+        qr_png = await page.locator("#tracking-qr svg").screenshot()
+        [decoded] = media.decode_qr(qr_png)
+        assert urlsplit(decoded.text).path == f"/tra-cuu/{dossier_code}"
+
+        # The citizen scans the receipt's QR: no login, no personal data, the new status.
+        citizen = console.watch(await browser.new_page(java_script_enabled=False))
+        await citizen.goto(decoded.text)
+        await expect(citizen.locator("#track-status")).to_have_text("Được tiếp nhận")
+        assert "Trần Hữu Đạt" not in await citizen.content()
+        await shot(citizen, "06-tra-cuu")
+        await citizen.get_by_label("Hài lòng", exact=True).check()
+        await citizen.get_by_role("button", name="Gửi đánh giá").click()
+        await expect(citizen.get_by_text("Cảm ơn Ông/Bà đã đánh giá.")).to_be_visible()
+
+        # The second dossier: an itemised supplement request that reaches the device.
+        await page.goto(f"{base}/ho-so")
+        await page.get_by_role("link", name="Chưa có mã").click()
+        await page.get_by_text("Yêu cầu bổ sung (Mẫu 02)").click()
+        await page.get_by_label("Yêu cầu với Tờ khai").select_option("invalid")
+        await page.get_by_label("Ghi chú cho Tờ khai").fill("Thiếu chữ ký của người khai")
+        await page.get_by_role("button", name="Gửi yêu cầu bổ sung").click()
+        await expect(page.locator("#status")).to_have_text("Yêu cầu bổ sung giấy tờ")
+        await shot(page, "07-yeu-cau-bo-sung")
+        pulled = await asyncio.to_thread(field_sync, home, "pull", "--json")
+
+    changes = json.loads(pulled.stdout)["changes"]
+    assert {c["dossier_code"] for c in changes if c["action"] == "receive"} == {dossier_code}
+    [request] = [c for c in changes if c["action"] == "request-supplement"]
+    assert request["payload"]["items"] == [
+        {"document_key": "to_khai", "problem": "invalid", "note": "Thiếu chữ ký của người khai"}
+    ]
+    assert console.errors == []
