@@ -125,9 +125,7 @@ async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citiz
         await page.get_by_role("button", name="Tiếp nhận và cấp mã").click()
         await expect(page.locator("#status")).to_have_text("Được tiếp nhận")
         dossier_code = (await page.get_by_role("heading", level=1).inner_text()).split()[0]
-        receipt_url = await page.get_by_role("link", name="In Giấy tiếp nhận").get_attribute(
-            "href"
-        )
+        receipt_url = await page.get_by_role("link", name="In Giấy tiếp nhận").get_attribute("href")
         await page.goto(f"{base}{receipt_url}")
         await expect(page.get_by_role("heading", level=1)).to_contain_text("Giấy tiếp nhận")
         await page.emulate_media(media="print")
