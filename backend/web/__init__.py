@@ -20,17 +20,19 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from backend.errors import CATALOGUE, ErrorCode
+from backend.web.admin import AdminPages
 from backend.web.auth import AuthPages
 from backend.web.clerk import ClerkPages
 from backend.web.printing import PrintPages
 from backend.web.public import PublicPages
 from backend.web.render import environment, page
+from backend.web.reports import ReportPages
 
 __all__ = ["PAGE_CONTROLLERS", "page_error", "static_files", "template_config"]
 
 STATIC = Path(__file__).parent / "static"
 
-PAGE_CONTROLLERS = (AuthPages, ClerkPages, PrintPages, PublicPages)
+PAGE_CONTROLLERS = (AuthPages, ClerkPages, PrintPages, ReportPages, AdminPages, PublicPages)
 
 _TITLES = {
     ErrorCode.not_found: "Không tìm thấy",

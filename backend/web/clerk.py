@@ -310,7 +310,7 @@ def _action_body(action: Action, form: FormMultiDict) -> wire.VersionCheck:
     }
     fields = {k: v for k, v in fields.items() if not k.startswith("item_")}
     if action is Action.request_supplement:
-        keys, problems, notes = (form.getall(f"item_{n}") for n in ("key", "problem", "note"))
+        keys, problems, notes = (form.getall(f"item_{n}", []) for n in ("key", "problem", "note"))
         fields["items"] = [
             {"document_key": k, "problem": p, "note": n}
             for k, p, n in zip(keys, problems, notes, strict=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.backend.sync.conftest import device
 from tests.field_sync.test_end_to_end import PROCEDURE
 from tests.helpers import Staff
 
@@ -14,3 +15,6 @@ async def team_id(staff: Staff) -> int:
     await staff.post_created("/api/v1/procedures", PROCEDURE)
     team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ lưu động 1"})
     return int(team["id"])
+
+
+__all__ = ["device", "team_id"]

@@ -1,0 +1,363 @@
+"""The commune admin's pages: teams, devices (enrolment QR, revoke), catalog, holidays, users,
+and the audit trail. Each form goes through the same services as the API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+import segno
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from backend.accounts.middleware import form_csrf_guard
+from backend.accounts.principal import allow, principal_of
+from backend.errors import CATALOGUE, AppError, ErrorCode
+from backend.services import Services
+from backend.web.render import page
+from schemas import accounts as accounts_wire
+from schemas import catalog as catalog_wire
+from schemas import communes as communes_wire
+from schemas import dossiers as dossiers_wire
+from schemas.accounts import Role
+
+__all__ = ["AdminPages", "parse_documents"]
+
+Deps = NamedDependency[Services]
+SECTIONS = [
+    ("to", "Tổ lưu động, điểm tổ dân phố"),
+    ("thiet-bi", "Thiết bị"),
+    ("thu-tuc", "Danh mục thủ tục"),
+    ("ngay-nghi", "Ngày nghỉ, ngày làm bù"),
+    ("nguoi-dung", "Người dùng"),
+    ("nhat-ky", "Nhật ký truy cập"),
+]
+ROLES = {"admin": "Quản trị", "clerk": "Cán bộ một cửa", "viewer": "Chỉ xem"}
+TEAM_KINDS = {"roaming": "Tổ lưu động", "residential_point": "Điểm tổ dân phố điện tử"}
+AUDIT_ACTIONS = {
+    "view_dossier": "Xem hồ sơ",
+    "view_scan": "Xem ảnh",
+    "view_thumbnail": "Xem ảnh thu nhỏ",
+    "print_form": "In phiếu",
+}
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def _fields(form: FormMultiDict) -> dict[str, Any]:
+    """Non-empty text fields of a form, without the CSRF token."""
+    return {k: v for k, v in form.items() if k != "_csrf" and isinstance(v, str) and v.strip()}
+
+
+def _convert(data: dict[str, Any], kind: type[Any]) -> Any:
+    try:
+        return msgspec.convert(data, kind, strict=False)
+    except msgspec.ValidationError as exc:
+        raise AppError(ErrorCode.validation_failed, f"Dữ liệu chưa hợp lệ: {exc}") from None
+
+
+def parse_documents(text: str) -> list[dict[str, Any]]:
+    """Documents from lines ``key | name | original/copy | required/optional``.
+
+    ``bản chính``/``bản sao`` and ``bắt buộc``/``không bắt buộc`` are accepted too.
+    """
+    documents = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) < 2:
+            raise AppError(
+                ErrorCode.validation_failed,
+                f"Dòng {number}: cần «mã | tên | bản chính/bản sao | bắt buộc/không».",
+            )
+        kind = parts[2].lower() if len(parts) > 2 else "original"
+        required = parts[3].lower() if len(parts) > 3 else "required"
+        documents.append(
+            {
+                "key": parts[0],
+                "name": parts[1],
+                "kind": "copy" if kind in ("copy", "bản sao", "sao") else "original",
+                "required": required not in ("optional", "không bắt buộc", "không"),
+            }
+        )
+    return documents
+
+
+def documents_text(procedure: catalog_wire.Procedure | None) -> str:
+    """The editable text of a procedure's documents."""
+    if procedure is None:
+        return ""
+    return "\n".join(
+        f"{d.key} | {d.name} | {'bản sao' if d.kind.value == 'copy' else 'bản chính'} | "
+        f"{'bắt buộc' if d.required else 'không bắt buộc'}"
+        for d in procedure.documents
+    )
+
+
+class AdminPages(Controller):
+    """Admin pages of the caller's commune."""
+
+    path = "/quan-tri"
+    include_in_schema = False
+    opt = {"pages": True, "csrf": "form"}
+    guards = [allow(Role.admin), form_csrf_guard]
+
+    async def _render(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        section: str,
+        *,
+        status_code: int = 200,
+        error: str | None = None,
+        flash: str | None = None,
+        **extra: Any,
+    ) -> Template:
+        principal = principal_of(request)
+        context: dict[str, Any] = {
+            "section": section,
+            "sections": SECTIONS,
+            "error": error,
+            "flash": flash,
+            "issued": None,
+            "issued_qr": "",
+            "editing": None,
+            "documents_text": "",
+            "request_base": str(request.base_url).rstrip("/"),
+        }
+        if section == "to":
+            context["teams"] = await services.communes.list_teams(principal, include_inactive=True)
+            context["kinds"] = TEAM_KINDS
+        elif section == "thiet-bi":
+            teams = await services.communes.list_teams(principal, include_inactive=True)
+            context["teams"] = teams
+            context["team_names"] = {t.id: t.name for t in teams}
+            context["devices"] = await services.devices.devices(principal)
+        elif section == "thu-tuc":
+            context["procedures"] = await services.catalog.procedures(
+                principal, include_inactive=True
+            )
+        elif section == "ngay-nghi":
+            context["overrides"] = await services.dossiers.list_overrides(principal)
+        elif section == "nguoi-dung":
+            context["users"] = await services.accounts.list_users(principal)
+            context["roles"] = ROLES
+        elif section == "nhat-ky":
+            context["entries"] = await services.audit.entries(principal)
+            context["audit_actions"] = AUDIT_ACTIONS
+        commune = await services.communes.get(principal.commune_code)
+        return page(
+            request,
+            f"admin/{section}.html",
+            status_code=status_code,
+            commune=commune,
+            **(context | extra),
+        )
+
+    async def _guarded(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        section: str,
+        work: Any,
+        done: str,
+    ) -> Response[Any]:
+        """Run ``work``; on a refused change show the section again with the reason."""
+        try:
+            await work
+        except AppError as exc:
+            if exc.code in (ErrorCode.not_found, ErrorCode.forbidden):
+                raise
+            return await self._render(
+                request,
+                services,
+                section,
+                status_code=CATALOGUE[exc.code].status,
+                error=exc.detail,
+            )
+        return Redirect(f"/quan-tri/{section}?xong={done}", status_code=303)
+
+    @get("/")
+    async def index(self) -> Redirect:
+        return Redirect("/quan-tri/to")
+
+    @get([f"/{key}" for key, _ in SECTIONS])
+    async def section(
+        self,
+        request: Request[Any, Any, Any],
+        services: Deps,
+        xong: FromQuery[str] = "",
+        sua: FromQuery[int | None] = None,
+    ) -> Template:
+        section = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        editing = None
+        if section == "thu-tuc" and sua is not None:
+            editing = await services.catalog.get(principal_of(request), sua)
+        return await self._render(
+            request,
+            services,
+            section,
+            flash="Đã lưu thay đổi." if xong else None,
+            editing=editing,
+            documents_text=documents_text(editing),
+        )
+
+    # --- teams ----------------------------------------------------------------------------
+
+    @post("/to/them")
+    async def create_team(self, request: Request[Any, Any, Any], services: Deps) -> Response[Any]:
+        principal = principal_of(request)
+        data = _fields(await request.form())
+
+        async def work() -> None:
+            await services.communes.create_team(principal, _convert(data, communes_wire.TeamCreate))
+
+        return await self._guarded(request, services, "to", work(), "tao-to")
+
+    @post("/to/{team_id:int}/ngung")
+    async def deactivate_team(
+        self, request: Request[Any, Any, Any], services: Deps, team_id: FromPath[int]
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        await services.communes.deactivate_team(principal, team_id)
+        return Redirect("/quan-tri/to?xong=ngung", status_code=303)
+
+    # --- devices --------------------------------------------------------------------------
+
+    @post("/thiet-bi/ma-dang-ky")
+    async def enrolment_code(self, request: Request[Any, Any, Any], services: Deps) -> Template:
+        principal = principal_of(request)
+        form = await request.form()
+        team = form.get("team_id", "")
+        if not isinstance(team, str) or not team.isdigit():
+            raise AppError(ErrorCode.validation_failed, "Hãy chọn một tổ.")
+        server = str(request.base_url).rstrip("/")
+        issued = await services.devices.issue_code(principal, int(team), server)
+        qr = segno.make(issued.qr_payload, error="m")
+        return await self._render(
+            request,
+            services,
+            "thiet-bi",
+            issued=issued,
+            issued_qr=qr.svg_inline(scale=5, omitsize=True, title="Mã QR đăng ký thiết bị"),
+        )
+
+    @post("/thiet-bi/{device_id:str}/thu-hoi")
+    async def revoke_device(
+        self, request: Request[Any, Any, Any], services: Deps, device_id: FromPath[str]
+    ) -> Response[Any]:
+        await services.devices.revoke(principal_of(request), device_id)
+        return Redirect("/quan-tri/thiet-bi?xong=thu-hoi", status_code=303)
+
+    # --- catalog --------------------------------------------------------------------------
+
+    @post("/thu-tuc/luu")
+    async def save_procedure(
+        self, request: Request[Any, Any, Any], services: Deps
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        data = _fields(await request.form())
+        procedure_id = data.pop("id", None)
+        data["documents"] = parse_documents(data.pop("documents", ""))
+
+        async def work() -> None:
+            if procedure_id is None:
+                await services.catalog.create(
+                    principal, _convert(data, catalog_wire.ProcedureCreate)
+                )
+            else:
+                data.pop("code", None)
+                data.setdefault("processing_days", None)
+                data.setdefault("fee_vnd", None)
+                await services.catalog.update(
+                    principal, int(procedure_id), _convert(data, catalog_wire.ProcedureUpdate)
+                )
+
+        return await self._guarded(request, services, "thu-tuc", work(), "luu-thu-tuc")
+
+    @post("/thu-tuc/{procedure_id:int}/ngung")
+    async def retire_procedure(
+        self, request: Request[Any, Any, Any], services: Deps, procedure_id: FromPath[int]
+    ) -> Response[Any]:
+        await services.catalog.retire(principal_of(request), procedure_id)
+        return Redirect("/quan-tri/thu-tuc?xong=ngung", status_code=303)
+
+    @post("/thu-tuc/nhap")
+    async def import_catalog(
+        self, request: Request[Any, Any, Any], services: Deps
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        upload = (await request.form()).get("file")
+        if not isinstance(upload, UploadFile):
+            raise AppError(ErrorCode.validation_failed, "Hãy chọn tệp danh mục (JSON).")
+        raw = await upload.read()
+
+        async def work() -> None:
+            if len(raw) > MAX_IMPORT_BYTES:
+                raise AppError(ErrorCode.body_too_large, "Tệp danh mục quá lớn.")
+            try:
+                document = msgspec.json.decode(raw, type=catalog_wire.CatalogDocument)
+            except (msgspec.ValidationError, msgspec.DecodeError, json.JSONDecodeError) as exc:
+                raise AppError(
+                    ErrorCode.validation_failed, f"Tệp danh mục không hợp lệ: {exc}"
+                ) from None
+            await services.catalog.import_catalog(principal, document)
+
+        return await self._guarded(request, services, "thu-tuc", work(), "nhap")
+
+    # --- holidays -------------------------------------------------------------------------
+
+    @post("/ngay-nghi/them")
+    async def add_override(self, request: Request[Any, Any, Any], services: Deps) -> Response[Any]:
+        principal = principal_of(request)
+        data = _fields(await request.form())
+
+        async def work() -> None:
+            await services.dossiers.add_override(
+                principal, _convert(data, dossiers_wire.HolidayOverrideCreate)
+            )
+
+        return await self._guarded(request, services, "ngay-nghi", work(), "them")
+
+    @post("/ngay-nghi/{override_id:int}/xoa")
+    async def delete_override(
+        self, request: Request[Any, Any, Any], services: Deps, override_id: FromPath[int]
+    ) -> Response[Any]:
+        await services.dossiers.delete_override(principal_of(request), override_id)
+        return Redirect("/quan-tri/ngay-nghi?xong=xoa", status_code=303)
+
+    # --- users ----------------------------------------------------------------------------
+
+    @post("/nguoi-dung/them")
+    async def create_user(self, request: Request[Any, Any, Any], services: Deps) -> Response[Any]:
+        principal = principal_of(request)
+        data = _fields(await request.form())
+
+        async def work() -> None:
+            await services.accounts.create_user(
+                principal.commune_code, _convert(data, accounts_wire.UserCreate)
+            )
+
+        return await self._guarded(request, services, "nguoi-dung", work(), "tao")
+
+    @post("/nguoi-dung/{user_id:int}/{change:str}")
+    async def set_active(
+        self,
+        request: Request[Any, Any, Any],
+        services: Deps,
+        user_id: FromPath[int],
+        change: FromPath[str],
+    ) -> Response[Any]:
+        if change not in ("khoa", "mo"):
+            raise AppError(ErrorCode.not_found, "Không có thao tác này.")
+        principal = principal_of(request)
+        update = accounts_wire.UserUpdate(active=change == "mo")
+
+        async def work() -> None:
+            await services.accounts.update_user(principal, user_id, update)
+
+        return await self._guarded(request, services, "nguoi-dung", work(), change)
