@@ -162,3 +162,62 @@ async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citiz
         {"document_key": "to_khai", "problem": "invalid", "note": "Thiếu chữ ký của người khai"}
     ]
     assert console.errors == []
+
+
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button')].filter(el => {
+  const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label')
+    || (el.tagName === 'BUTTON' && el.textContent.trim());
+  return !named;
+}).map(el => el.outerHTML.slice(0, 120))"""
+
+
+async def test_admin__by_keyboard_enrols_a_device_by_qr_and_every_control_has_a_label(
+    staff: Staff,
+    settings: Settings,
+    team_id: int,
+    tmp_path: Path,
+    browser: Browser,
+) -> None:
+    console = Console()
+    pages = [
+        ("08-quan-tri-to", "/quan-tri/to"),
+        ("09-quan-tri-thu-tuc", "/quan-tri/thu-tuc"),
+        ("10-quan-tri-ngay-nghi", "/quan-tri/ngay-nghi"),
+        ("11-quan-tri-nguoi-dung", "/quan-tri/nguoi-dung"),
+        ("12-bao-cao", "/bao-cao"),
+        ("13-nhat-ky", "/quan-tri/nhat-ky"),
+    ]
+    with serve(server_env(settings), tmp_path) as base:
+        page = console.watch(await browser.new_page(viewport={"width": 1280, "height": 900}))
+        # Keyboard only: the username field has focus, Tab to the password, Enter to submit.
+        await page.goto(f"{base}/dang-nhap")
+        await expect(page.get_by_label("Tên đăng nhập")).to_be_focused()
+        await page.keyboard.type("admin.a")
+        await page.keyboard.press("Tab")
+        await page.keyboard.type(PASSWORD)
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("Hồ sơ của")
+
+        unlabelled = {}
+        for name, path in pages:
+            await page.goto(f"{base}{path}")
+            await expect(page.get_by_role("heading", level=1)).to_be_visible()
+            unlabelled[path] = await page.evaluate(UNLABELLED)
+            await shot(page, name)
+
+        await page.goto(f"{base}/quan-tri/thiet-bi")
+        await page.get_by_label("Tổ", exact=True).select_option(label="Tổ lưu động 1")
+        await page.get_by_role("button", name="Cấp mã").focus()
+        await page.keyboard.press("Enter")
+        code = await page.locator("#enrolment-code").inner_text()
+        qr_png = await page.locator("#enrolment-qr svg").screenshot()
+        unlabelled["/quan-tri/thiet-bi"] = await page.evaluate(UNLABELLED)
+        await shot(page, "14-quan-tri-thiet-bi")
+
+    [decoded] = media.decode_qr(qr_png)
+    payload = json.loads(decoded.text)
+    assert payload["code"] == code
+    assert payload["server"] == base
+    assert unlabelled == {path: [] for path in unlabelled}
+    assert console.errors == []
