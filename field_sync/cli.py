@@ -72,12 +72,21 @@ def _outbox(ctx: click.Context) -> Outbox:
 
 
 @main.command()
-@click.argument("server")
-@click.argument("code")
+@click.argument("server", required=False)
+@click.argument("code", required=False)
+@click.option("--qr", "qr_image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A photo of the enrolment QR (instead of SERVER CODE).")  # fmt: skip
 @click.option("--name", default="", help="What the team calls this device.")
 @click.pass_context
-def enroll(ctx: click.Context, server: str, code: str, name: str) -> None:
+def enroll(
+    ctx: click.Context, server: str | None, code: str | None, qr_image: Path | None, name: str
+) -> None:
     """Enrol this device with the one-time CODE an admin issued, and fetch the catalog."""
+    if qr_image is not None:
+        server, code = _enrolment_qr(qr_image)
+    if not server or not code:
+        err.print("[red]Cần SERVER CODE, hoặc --qr ẢNH_MÃ_QR.[/red]")
+        sys.exit(2)
     outbox = _outbox(ctx)
     client = Server(server)
     try:
@@ -92,6 +101,21 @@ def enroll(ctx: click.Context, server: str, code: str, name: str) -> None:
         _save_bootstrap(outbox, session.bootstrap())
     team = enrolled["team"]["name"]
     console.print(f"[green]Đã đăng ký[/green] thiết bị {enrolled['device_id']} cho {team}.")
+
+
+def _enrolment_qr(image: Path) -> tuple[str, str]:
+    """(server, code) from a photo of the enrolment QR (``{"v":1,"server":...,"code":...}``)."""
+    import media
+
+    for found in media.decode_qr(image.read_bytes()):
+        try:
+            payload = json.loads(found.text)
+        except ValueError:
+            continue
+        if isinstance(payload, dict) and payload.get("v") == 1 and payload.get("code"):
+            return str(payload["server"]), str(payload["code"])
+    err.print(f"[red]Không đọc được mã QR đăng ký trong {image}.[/red]")
+    sys.exit(1)
 
 
 def _save_bootstrap(outbox: Outbox, boot: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import signal
 import subprocess
@@ -45,13 +46,19 @@ def field_sync(home: Path, *args: str, check: bool = True) -> subprocess.Complet
     return result
 
 
-async def issue_code(base: str, staff: Staff, team_id: int) -> str:
-    """An enrolment code from the running server (its clock, not the tests' frozen one)."""
+async def issue(base: str, staff: Staff, team_id: int) -> dict[str, Any]:
+    """An enrolment code and its QR from the running server (its clock, not the tests')."""
     async with httpx.AsyncClient(base_url=base) as live:
         response = await live.post(
             f"/api/v1/teams/{team_id}/enrolment-codes", headers=staff["admin.a"].auth
         )
-    code: str = response.json()["code"]
+    issued: dict[str, Any] = response.json()
+    return issued
+
+
+async def issue_code(base: str, staff: Staff, team_id: int) -> str:
+    """An enrolment code from the running server."""
+    code: str = (await issue(base, staff, team_id))["code"]
     return code
 
 
@@ -92,8 +99,9 @@ async def test_field_sync__enroll_capture_push_receive_pull(
     files.mkdir()
 
     with serve(server_env(settings), tmp_path) as base:
-        code = await issue_code(base, staff, team_id)
-        await asyncio.to_thread(field_sync, home, "enroll", base, code, "--name", "Máy 1")
+        qr = files / "enrolment-qr.png"
+        qr.write_bytes(base64.b64decode((await issue(base, staff, team_id))["qr_png"]))
+        await asyncio.to_thread(field_sync, home, "enroll", "--qr", str(qr), "--name", "Máy 1")
         await asyncio.to_thread(capture_many, home, files, 3, (1600, 1200))
         pushed = await asyncio.to_thread(counts, home)
 
