@@ -33,11 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 import media
 from field_sync.capture import CaptureError, capture_dossier
 from field_sync.outbox import Outbox
+from media import fonts
 from media.store import fsync_dir
 
 __all__ = ["CoverSheet", "Outcome", "Watcher", "render_cover_sheet"]
@@ -88,7 +89,7 @@ def render_cover_sheet(sheet: CoverSheet, procedure: dict[str, Any]) -> bytes:
     code = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
     page.paste(code, ((width - code.width) // 2, 60))
     draw = ImageDraw.Draw(page)
-    font, bold = _font(26), _font(30, bold=True)
+    font, bold = fonts.font(26), fonts.font(30, bold=True)
     y = 80 + code.height
     draw.text((60, y), "PHIẾU BÌA HỒ SƠ", font=bold, fill=0)
     y += 50
@@ -108,17 +109,6 @@ def render_cover_sheet(sheet: CoverSheet, procedure: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     page.save(out, "PNG", dpi=(150, 150))
     return out.getvalue()
-
-
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    try:
-        return ImageFont.truetype(name, size)
-    except OSError:
-        try:
-            return ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{name}", size)
-        except OSError:
-            return ImageFont.load_default(size)
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Any, width: int) -> list[str]:

@@ -1,4 +1,5 @@
-"""Demo data: two communes with teams, staff accounts and the procedure catalog.
+"""Demo data: two communes with teams, staff accounts, the procedure catalog, and five months
+of dossiers in Cô Tô (``history``).
 
 The agency codes are marked ``DEMO`` on purpose: a commune sets its real one-stop office code
 (``PATCH /api/v1/commune``) before it receives dossiers.
@@ -14,6 +15,7 @@ import msgspec
 from backend.accounts.principal import Principal
 from backend.accounts.tables import User
 from backend.communes.tables import Team
+from backend.demo.history import seed_history
 from backend.services import Services
 from schemas.accounts import Role, UserCreate
 from schemas.catalog import CatalogDocument
@@ -94,3 +96,5 @@ async def seed(services: Services) -> None:
             if not await Team.exists().where((Team.commune == code) & (Team.name == team.name)):
                 await services.communes.create_team(principal, team)
         await services.catalog.import_catalog(principal, catalog)
+    clerk = next(u for u in DEMO_USERS if u.commune == "07192" and u.role is Role.clerk)
+    await seed_history(services, "07192", clerk.username, services.ctx.clock.now())
