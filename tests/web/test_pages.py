@@ -151,7 +151,6 @@ async def test_receive_form__gives_the_code_and_the_receipt_carries_the_tracking
     assert "TEST.07192-260302-0001" in page.text
     assert "/tra-cuu/TEST.07192-260302-0001?t=" in receipt.text
     assert "<svg" in receipt.text
-    assert "@page" not in receipt.text  # the A5 rule lives in the print stylesheet
     assert 'href="/static/print.css"' in receipt.text
 
 
