@@ -112,6 +112,19 @@ class FieldCapture:
     device_id: str
     captured_at: datetime
     place: str = ""
+    batch_id: str | None = None
+    """The sync batch that brought it."""
+    uploaded_at: datetime | None = None
+    """When the device posted that batch's manifest."""
+
+    def payload(self) -> dict[str, Any]:
+        """What the dossier's first event records of its way from the household."""
+        return {
+            "captured_at": self.captured_at.isoformat(),
+            "place": self.place,
+            "batch_id": self.batch_id,
+            "uploaded_at": self.uploaded_at.isoformat() if self.uploaded_at else None,
+        }
 
 
 def _content_hash(data: wire.DossierCreate, capture: FieldCapture | None = None) -> str:
@@ -427,7 +440,7 @@ class DossierService:
                 "submit",
                 actor,
                 now,
-                {},
+                capture.payload() if capture else {},
             )
         return await self._dossier(await self._row(commune_code, identifier)), True
 

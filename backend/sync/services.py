@@ -308,7 +308,7 @@ class BatchService:
             if again is not None and again["result"] is not None:
                 return msgspec.convert(again["result"], wire.BatchCommitted)
             results = [
-                await self._apply(index, item, device, channel, inspection, actor)
+                await self._apply(index, item, device, channel, inspection, actor, row)
                 for index, item in enumerate(manifest.items)
             ]
             committed = wire.BatchCommitted(batch_id=batch_id, committed_at=now, results=results)
@@ -351,6 +351,7 @@ class BatchService:
         channel: Channel,
         inspection: Inspection,
         actor: Actor,
+        batch: dict[str, Any],
     ) -> wire.ItemResult:
         commune = device.commune_code
         match item:
@@ -373,6 +374,8 @@ class BatchService:
                     device_id=device.device_id,
                     captured_at=item.captured_at,
                     place=item.capture_place,
+                    batch_id=batch["id"],
+                    uploaded_at=batch["created_at"],
                 )
                 try:
                     _, created = await self.dossiers.create(commune, data, actor, capture=capture)

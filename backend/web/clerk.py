@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -20,7 +20,7 @@ from backend.dossiers.services import InboxFilter, local_date
 from backend.dossiers.states import ALLOWED, Action, Status
 from backend.errors import CATALOGUE, AppError, ErrorCode
 from backend.services import Services
-from backend.web.render import page
+from backend.web.render import page, vn_date
 from schemas import dossiers as wire
 from schemas.accounts import Role
 
@@ -402,7 +402,7 @@ async def dossier_context(
         "checklist": checklist,
         "doc_names": {d.key: d.name for d in documents},
         "scan_groups": sorted(groups.items()),
-        "events": [_event_view(e, teams) for e in events],
+        "events": [step for e in events for step in _event_view(e)],
         "actions": actions,
         "printables": printables,
         "channel_label": CHANNELS.get(dossier.channel.value, dossier.channel.value),
@@ -416,28 +416,51 @@ async def dossier_context(
     }
 
 
-def _event_view(event: wire.DossierEvent, teams: dict[int, str]) -> dict[str, Any]:
+def _event_view(event: wire.DossierEvent) -> list[dict[str, Any]]:
+    """One timeline event; a field submission also shows its capture and upload."""
     payload = event.payload or {}
-    details = []
+    actor = {"user": "cán bộ", "device": "thiết bị", "citizen": "công dân"}.get(
+        event.actor_kind, event.actor_kind
+    )
+    steps = []
     if event.action == "submit" and payload.get("captured_at"):
-        details.append(f"thu nhận ngoài hiện trường lúc {payload['captured_at']}")
+        steps.append(
+            {
+                "at": datetime.fromisoformat(payload["captured_at"]),
+                "label": "Thu nhận tại hộ dân",
+                "actor": f"{actor} {event.actor_name}",
+                "detail": payload.get("place", ""),
+            }
+        )
+        if payload.get("uploaded_at"):
+            steps.append(
+                {
+                    "at": datetime.fromisoformat(payload["uploaded_at"]),
+                    "label": "Bắt đầu tải lên",
+                    "actor": f"{actor} {event.actor_name}",
+                    "detail": f"lô {payload.get('batch_id')}",
+                }
+            )
+    details = []
     if payload.get("code"):
         details.append(f"mã hồ sơ {payload['code']}")
     if payload.get("due_date"):
-        due = payload["due_date"]
-        details.append(f"hẹn trả {due[8:10]}/{due[5:7]}/{due[0:4]}")
+        details.append(f"hẹn trả {vn_date(date.fromisoformat(payload['due_date']))}")
     for item in payload.get("items", []):
         problem = "còn thiếu" if item.get("problem") == "missing" else "chưa hợp lệ"
         details.append(f"{item.get('document_key')}: {problem} {item.get('note', '')}".strip())
     for key in ("reason", "result_summary", "note"):
         if payload.get(key):
             details.append(str(payload[key]))
-    actor = {"user": "cán bộ", "device": "thiết bị", "citizen": "công dân"}.get(
-        event.actor_kind, event.actor_kind
+    label = EVENT_LABELS.get(event.action, event.action)
+    if event.action == "submit" and event.actor_kind == "device":
+        label = "Đồng bộ xong, vào hộp hồ sơ"
+    steps.append(
+        {
+            "at": event.at,
+            "label": label,
+            "actor": f"{actor} {event.actor_name}",
+            "detail": "; ".join(details),
+        }
     )
-    return {
-        "at": event.at,
-        "label": EVENT_LABELS.get(event.action, event.action),
-        "actor": f"{actor} {event.actor_name}",
-        "detail": "; ".join(details),
-    }
+    return steps

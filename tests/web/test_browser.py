@@ -58,6 +58,15 @@ class Console:
             self.errors.append(f"{message.type}: {message.text}")
 
 
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button')].filter(el => {
+  const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label')
+    || (el.tagName === 'BUTTON' && el.textContent.trim());
+  return !named;
+}).map(el => el.outerHTML.slice(0, 120))"""
+"""Form controls and buttons without an accessible name, as a screen reader would miss them."""
+
+
 async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -106,12 +115,15 @@ async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citiz
         await log_in(page, base, "clerk.a")
         await expect(page.get_by_role("cell", name="Trần Hữu Đạt")).to_have_count(2)
         await expect(page.get_by_text("Máy tổ 1")).to_be_visible()
+        unlabelled = {"inbox": await page.evaluate(UNLABELLED)}
         await shot(page, "02-hop-thu")
 
         # The first dossier: open it, look at a scan, receive it, print the receipt.
         await page.get_by_role("link", name="Chưa có mã").last.click()
         await expect(page.locator("#status")).to_have_text("Mới đăng ký")
         await expect(page.get_by_text("Tổ lưu động 1")).to_be_visible()
+        await expect(page.get_by_text("Thu nhận tại hộ dân")).to_be_visible()
+        unlabelled["dossier"] = await page.evaluate(UNLABELLED)
         await shot(page, "03-ho-so")
         await page.get_by_role("link", name="Tờ khai, trang 1").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Tờ khai, trang 1")
@@ -161,15 +173,8 @@ async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citiz
     assert request["payload"]["items"] == [
         {"document_key": "to_khai", "problem": "invalid", "note": "Thiếu chữ ký của người khai"}
     ]
+    assert unlabelled == {"inbox": [], "dossier": []}
     assert console.errors == []
-
-
-UNLABELLED = """() => [...document.querySelectorAll(
-    'input:not([type=hidden]), select, textarea, button')].filter(el => {
-  const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label')
-    || (el.tagName === 'BUTTON' && el.textContent.trim());
-  return !named;
-}).map(el => el.outerHTML.slice(0, 120))"""
 
 
 async def test_admin__by_keyboard_enrols_a_device_by_qr_and_every_control_has_a_label(

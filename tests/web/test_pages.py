@@ -219,13 +219,17 @@ async def test_scan__every_view_is_audited_and_served_without_caching(
     assert "clerk.a" in log.text
 
 
-async def test_dossier_page__warns_when_the_id_card_qr_cannot_be_read(
+async def test_dossier_page__shows_the_way_from_the_household_and_the_id_card_warning(
     open_browser: Any, pushed: dict[str, Any]
 ) -> None:
     clerk = await open_browser("clerk.a")
 
     page = await clerk.get(f"/ho-so/{pushed['id']}")
 
+    timeline = page.text[page.text.index('class="timeline"') :]
+    steps = ["Thu nhận tại hộ dân", "Bắt đầu tải lên", "Đồng bộ xong, vào hộp hồ sơ"]
+    assert [timeline.index(step) for step in steps] == sorted(timeline.index(s) for s in steps)
+    assert "Thôn Bắc Vàn" in timeline
     assert "Không đọc được mã QR trên ảnh căn cước" in page.text
 
 
