@@ -147,10 +147,14 @@ async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citiz
         assert urlsplit(decoded.text).path == f"/tra-cuu/{dossier_code}"
 
         # The citizen scans the receipt's QR: no login, no personal data, the new status.
-        citizen = console.watch(await browser.new_page(java_script_enabled=False))
+        phone = {"width": 375, "height": 740}
+        citizen = console.watch(
+            await browser.new_page(java_script_enabled=False, viewport=phone, is_mobile=True)
+        )
         await citizen.goto(decoded.text)
         await expect(citizen.locator("#track-status")).to_have_text("Được tiếp nhận")
         assert "Trần Hữu Đạt" not in await citizen.content()
+        assert await citizen.evaluate("document.documentElement.scrollWidth") <= phone["width"]
         await shot(citizen, "06-tra-cuu")
         await citizen.get_by_label("Hài lòng", exact=True).check()
         await citizen.get_by_role("button", name="Gửi đánh giá").click()
