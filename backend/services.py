@@ -13,6 +13,7 @@ from backend.devices.services import DeviceService
 from backend.dossiers.scans import ScanService
 from backend.dossiers.services import DossierService
 from backend.reports.services import ReportService
+from backend.sync.checks import BlobChecks
 from backend.sync.services import BatchService, SyncService
 from backend.sync.uploads import UploadService
 
@@ -43,6 +44,7 @@ class Services:
         catalog = CatalogService(ctx)
         dossiers = DossierService(ctx)
         audit = AuditService(ctx)
+        checks = BlobChecks(ctx)
         return cls(
             ctx=ctx,
             accounts=AccountService(ctx),
@@ -52,8 +54,8 @@ class Services:
             reports=ReportService(ctx),
             devices=DeviceService(ctx),
             sync=SyncService(ctx, communes, catalog),
-            uploads=UploadService(ctx),
-            batches=BatchService(ctx, dossiers),
+            uploads=UploadService(ctx, checks),
+            batches=BatchService(ctx, dossiers, checks),
             audit=audit,
             scans=ScanService(ctx, audit),
         )

@@ -8,18 +8,21 @@ commit whose answer was lost is answered again from the server's record.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
 from ulid import ULID
 
-from field_sync.outbox import Outbox, SealedBatch
+from field_sync.outbox import Outbox, PendingBlob, SealedBatch
 from field_sync.transport import ProblemError, Server, UploadStats
 
 __all__ = ["Agent", "PullReport", "PushReport"]
 
 MAX_BATCH = 50
+PARALLEL_UPLOADS = 2
 
 
 @dataclass
@@ -68,24 +71,7 @@ class Agent:
             accepted = self.server.submit(batch.manifest)
             self.outbox.mark_batch(batch.id, "accepted")
             missing = self.outbox.blobs_to_upload(accepted["missing_blobs"])
-            total = sum(b.size for b in missing)
-            report.bytes_total += total
-            done = 0
-            for blob in missing:
-                url = blob.upload_url
-                if url is None or self.server.offset(url) is None:
-                    url = self.server.create_upload(blob.sha256, blob.size, blob.media_type)
-                    self.outbox.remember_upload(blob.sha256, url)
-                self.server.upload(
-                    url,
-                    blob.path,
-                    blob.size,
-                    chunk=chunk,
-                    stats=report.upload,
-                    on_progress=_bytes_progress(self.progress, done, total),
-                )
-                self.outbox.remember_upload(blob.sha256, url, uploaded=True)
-                done += blob.size
+            self._upload(missing, chunk, report)
             try:
                 committed = self.server.commit(batch.id)
             except ProblemError as exc:
@@ -98,6 +84,48 @@ class Agent:
             self.progress("dossiers", len(report.results), len(report.results))
             return
         raise ProblemError(409, "blob_missing", f"batch {batch.id} still misses blobs")
+
+    def _upload(self, blobs: list[PendingBlob], chunk: int, report: PushReport) -> None:
+        """Upload ``blobs``, ``PARALLEL_UPLOADS`` at a time.
+
+        Two uploads at once keep a slow link busy while the other waits on a reconnection, a
+        HEAD after a cut, or the server finishing a blob: on a link cut every 128 KiB those
+        pauses cost more than a third of the time when uploads run one after another. The
+        outbox is only touched from this thread: uploads are created (and their URLs kept)
+        before any starts, and marked done as each finishes.
+        """
+        total = sum(b.size for b in blobs)
+        report.bytes_total += total
+        jobs: list[tuple[PendingBlob, str, int | None]] = []
+        for blob in blobs:
+            url, start = blob.upload_url, None
+            if url is None or self.server.offset(url) is None:
+                url = self.server.create_upload(blob.sha256, blob.size, blob.media_type)
+                self.outbox.remember_upload(blob.sha256, url)
+                start = 0
+            jobs.append((blob, url, start))
+        progress = _SharedProgress(self.progress, total)
+
+        def send(job: tuple[PendingBlob, str, int | None]) -> UploadStats:
+            blob, url, start = job
+            stats = UploadStats()
+            self.server.upload(
+                url,
+                blob.path,
+                blob.size,
+                chunk=chunk,
+                stats=stats,
+                start=start,
+                on_progress=progress.for_blob(blob.sha256),
+            )
+            return stats
+
+        with ThreadPoolExecutor(PARALLEL_UPLOADS) as pool:
+            futures = {pool.submit(send, job): job for job in jobs}
+            for future in as_completed(futures):
+                blob, url, _ = futures[future]
+                report.upload.add(future.result())
+                self.outbox.remember_upload(blob.sha256, url, uploaded=True)
 
     def reconcile(self) -> None:
         """Settle batches the server committed though this device never heard the answer."""
@@ -124,10 +152,22 @@ class Agent:
                 return report
 
 
-def _bytes_progress(progress: Progress, before: int, total: int) -> Callable[[int], None]:
-    """Progress of one blob, as bytes of the whole batch."""
+class _SharedProgress:
+    """Bytes done across uploads running at once, reported as one figure."""
 
-    def report(offset: int) -> None:
-        progress("bytes", before + offset, total)
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done: dict[str, int] = {}
+        self.lock = threading.Lock()
 
-    return report
+    def for_blob(self, sha256: str) -> Callable[[int], None]:
+        """The ``on_progress`` of one upload."""
+
+        def report(offset: int) -> None:
+            with self.lock:
+                self.done[sha256] = offset
+                done = sum(self.done.values())
+            self.progress("bytes", done, self.total)
+
+        return report

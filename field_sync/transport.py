@@ -73,6 +73,13 @@ class UploadStats:
     failures: int = 0
     chunks: int = 0
 
+    def add(self, other: UploadStats) -> None:
+        """Count another upload's figures in."""
+        self.bytes_sent += other.bytes_sent
+        self.bytes_unkept += other.bytes_unkept
+        self.failures += other.failures
+        self.chunks += other.chunks
+
 
 def _problem(response: httpx.Response) -> ProblemError:
     try:
@@ -203,9 +210,14 @@ class Server:
         stats: UploadStats,
         on_progress: Callable[[int], None] | None = None,
         chunk_checksum: bool = False,
+        start: int | None = None,
     ) -> None:
-        """Send the file from the server's offset to the end, surviving cuts."""
-        offset = self.offset(url)
+        """Send the file from the server's offset to the end, surviving cuts.
+
+        ``start`` is the offset when the caller knows it (0 for an upload it just created);
+        otherwise the server is asked.
+        """
+        offset = start if start is not None else self.offset(url)
         if offset is None:
             raise ProblemError(404, "not_found", "the upload is gone on the server")
         failures = 0

@@ -97,15 +97,27 @@ class DerivedCache:
         """The cache key of an artifact made from ``parts`` (input hashes and parameters)."""
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
-    async def get_or_make(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
-        """The cached artifact, or ``make()`` run in a worker thread and cached atomically."""
+    def _path(self, kind: str, key: str) -> Path:
         if not kind.isidentifier() or len(key) != 64 or not key.isalnum():
             raise ValueError("kind must be an identifier and key a sha256")
-        path = self.root / kind / key
+        return self.root / kind / key
+
+    async def get(self, kind: str, key: str) -> bytes | None:
+        """The cached artifact, or ``None``."""
         try:
-            return await asyncio.to_thread(path.read_bytes)
+            return await asyncio.to_thread(self._path(kind, key).read_bytes)
         except FileNotFoundError:
-            pass
+            return None
+
+    async def put(self, kind: str, key: str, data: bytes) -> None:
+        """Cache an artifact (atomically: a reader sees all of it or nothing)."""
+        await asyncio.to_thread(write_atomically, self._path(kind, key), data)
+
+    async def get_or_make(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
+        """The cached artifact, or ``make()`` run in a worker thread and cached atomically."""
+        cached = await self.get(kind, key)
+        if cached is not None:
+            return cached
         data = await asyncio.to_thread(make)
-        await asyncio.to_thread(write_atomically, path, data)
+        await self.put(kind, key, data)
         return data

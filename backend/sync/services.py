@@ -21,10 +21,11 @@ from backend.dossiers.services import Actor, DossierService, FieldCapture
 from backend.dossiers.states import Action, Status
 from backend.dossiers.tables import Dossier, DossierEvent
 from backend.errors import AppError, ErrorCode
+from backend.sync.checks import BlobChecks
 from backend.sync.tables import SyncBatch
 from media.cccd import parse_cccd
-from media.errors import CccdError, MediaError
-from media.images import ACCEPTED_TYPES, validate_image
+from media.errors import CccdError
+from media.images import ACCEPTED_TYPES
 from media.qr import decode_qr
 from schemas import sync as wire
 from schemas.cccd import ID_CARD_DOCUMENT
@@ -181,9 +182,10 @@ class SyncService:
 class BatchService:
     """Manifests and commits of device batches."""
 
-    def __init__(self, ctx: Context, dossiers: DossierService) -> None:
+    def __init__(self, ctx: Context, dossiers: DossierService, checks: BlobChecks) -> None:
         self.ctx = ctx
         self.dossiers = dossiers
+        self.checks = checks
 
     async def recent(self, commune_code: str, limit: int = 10) -> list[wire.BatchSummary]:
         """The commune's newest batches, committed or still uploading."""
@@ -328,18 +330,11 @@ class BatchService:
         }
         inspection = Inspection()
         for blob in manifest.blobs:
-            data = await self.ctx.blobs.read(blob.sha256)
-            try:
-                await asyncio.to_thread(
-                    validate_image,
-                    data,
-                    blob.media_type,
-                    max_bytes=self.ctx.settings.max_blob_bytes,
-                )
-            except MediaError as exc:
-                inspection.invalid[blob.sha256] = f"{exc.code}: {exc.detail}"
-                continue
-            if blob.sha256 in cards:
+            problem = await self.checks.problem(blob.sha256, blob.media_type)
+            if problem is not None:
+                inspection.invalid[blob.sha256] = problem
+            elif blob.sha256 in cards:
+                data = await self.ctx.blobs.read(blob.sha256)
                 inspection.cards[blob.sha256] = await asyncio.to_thread(_card_on, data)
         return inspection
 

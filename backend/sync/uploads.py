@@ -31,6 +31,7 @@ import aiofiles.os
 from backend.accounts.principal import DevicePrincipal
 from backend.context import Context
 from backend.errors import AppError, ErrorCode
+from backend.sync.checks import BlobChecks
 from backend.sync.tables import Upload
 from media.errors import ChecksumMismatchError
 from media.images import ACCEPTED_TYPES
@@ -90,8 +91,9 @@ class UploadState:
 class UploadService:
     """tus uploads of field devices; each belongs to the device that created it."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, checks: BlobChecks) -> None:
         self.ctx = ctx
+        self.checks = checks
         self.folder = Path(ctx.settings.media_root) / "uploads"
         # One request at a time per upload in this process: a HEAD sent right after a cut waits
         # for the cut PATCH to record what it received instead of answering a stale offset.
@@ -246,13 +248,13 @@ class UploadService:
             raise tus_error(ErrorCode.upload_offset_mismatch, "the upload moved meanwhile")
         state = UploadState(upload_id, new_offset, row["length"], row["expires_at"], row["sha256"])
         if new_offset == row["length"] and not disconnected:
-            await self._complete(state)
+            await self._complete(state, row["media_type"])
             return UploadState(
                 upload_id, new_offset, row["length"], row["expires_at"], row["sha256"], True
             )
         return state
 
-    async def _complete(self, state: UploadState) -> None:
+    async def _complete(self, state: UploadState, media_type: str) -> None:
         path = self._path(state.id)
 
         async def stream() -> AsyncIterator[bytes]:
@@ -272,6 +274,8 @@ class UploadService:
         # The row stays until it expires, so a HEAD after a lost answer reads "complete".
         with contextlib.suppress(FileNotFoundError):
             await aiofiles.os.remove(path)
+        # Check the image now, while the device sends its next scan, not at the batch's commit.
+        await self.checks.problem(state.sha256, media_type)
 
     async def terminate(self, device: DevicePrincipal, upload_id: str) -> None:
         """Drop an upload and its bytes (tus termination)."""
