@@ -212,3 +212,20 @@ async def test_sweep__drops_expired_uploads_and_orphan_parts_and_keeps_live_ones
     alive = await client.head(young_url, headers=device.tus)
     assert gone.status_code == 404
     assert alive.headers["upload-offset"] == "0"
+
+
+async def test_upload__completion_checks_the_image_once_and_remembers_the_answer(
+    client: httpx.AsyncClient, device: Device, app: object
+) -> None:
+    services = app.state.services  # type: ignore[attr-defined]
+    good, corrupt = scan(5), b"\xff\xd8\xff" + b"not really a jpeg" * 200
+
+    for data in (good, corrupt):
+        assert (await upload(client, device, data)).status_code == 204
+    cached = sorted(p.read_bytes() for p in (services.ctx.settings.media_root / "derived" /
+                                             "checked").iterdir())  # fmt: skip
+
+    assert len(cached) == 2
+    assert cached[0] == b""
+    assert cached[1].startswith(b"image_corrupt: ")
+    assert await services.batches.checks.problem(sha(good), "image/jpeg") is None
