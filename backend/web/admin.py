@@ -103,7 +103,7 @@ class AdminPages(Controller):
 
     path = "/quan-tri"
     include_in_schema = False
-    opt = {"pages": True, "csrf": "form"}
+    opt = {"csrf": "form"}
     guards = [allow(Role.admin), form_csrf_guard]
 
     async def _render(

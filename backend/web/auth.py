@@ -32,7 +32,7 @@ class AuthPages(Controller):
 
     path = "/"
     include_in_schema = False
-    opt = {"pages": True, "csrf": "form"}
+    opt = {"csrf": "form"}
     guards = [form_csrf_guard]
 
     @get("/", opt={"exclude_from_auth": True})

@@ -100,7 +100,7 @@ class ClerkPages(Controller):
 
     path = "/ho-so"
     include_in_schema = False
-    opt = {"pages": True, "csrf": "form"}
+    opt = {"csrf": "form"}
     guards = [form_csrf_guard]
 
     @get("/")

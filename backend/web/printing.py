@@ -47,7 +47,6 @@ class PrintPages(Controller):
 
     path = "/ho-so/{dossier_id:str}/in"
     include_in_schema = False
-    opt = {"pages": True}
 
     @get("/{form:str}")
     async def printable(

@@ -43,7 +43,7 @@ class PublicPages(Controller):
 
     path = "/tra-cuu"
     include_in_schema = False
-    opt = {"pages": True, "exclude_from_auth": True, "rate_limit": "tracking"}
+    opt = {"exclude_from_auth": True, "rate_limit": "tracking"}
 
     @get("/{code:str}")
     async def track(

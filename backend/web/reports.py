@@ -57,7 +57,6 @@ class ReportPages(Controller):
 
     path = "/bao-cao"
     include_in_schema = False
-    opt = {"pages": True}
 
     @get("/")
     async def report(
