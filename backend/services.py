@@ -57,5 +57,5 @@ class Services:
             uploads=UploadService(ctx, checks),
             batches=BatchService(ctx, dossiers, checks),
             audit=audit,
-            scans=ScanService(ctx, audit),
+            scans=ScanService(ctx, audit, checks),
         )

@@ -21,7 +21,7 @@ from rich.table import Table
 from field_sync import __version__
 from field_sync.agent import Agent
 from field_sync.outbox import Outbox
-from field_sync.transport import ProblemError, Server
+from field_sync.transport import Backoff, ProblemError, Server
 
 __all__ = ["main"]
 
@@ -33,13 +33,18 @@ def _home() -> Path:
     return Path(os.environ.get("FIELD_SYNC_HOME", Path.home() / ".local/share/field-sync"))
 
 
-@contextmanager
-def _session(outbox: Outbox) -> Iterator[Server]:
+def _server(outbox: Outbox, backoff: Backoff | None = None) -> Server:
+    """The enrolled device's server; exits with a hint when the device is not enrolled."""
     server_url, token = outbox.get("server"), outbox.get("token")
     if not server_url or not token:
         err.print("[red]Thiết bị chưa đăng ký:[/red] chạy `field-sync enroll SERVER CODE` trước.")
         sys.exit(2)
-    server = Server(server_url, token)
+    return Server(server_url, token, backoff=backoff)
+
+
+@contextmanager
+def _session(outbox: Outbox) -> Iterator[Server]:
+    server = _server(outbox)
     try:
         yield server
     except ProblemError as exc:
@@ -352,14 +357,12 @@ def watch(
     once: bool,
 ) -> None:
     """Take scanner output from FOLDER as dossiers and push them whenever the link is up."""
-    from field_sync.transport import Backoff
     from field_sync.watch import Watcher
 
     outbox = _outbox(ctx)
-    server_url, token = outbox.get("server"), outbox.get("token")
-    if not server_url or not token:
-        err.print("[red]Thiết bị chưa đăng ký:[/red] chạy `field-sync enroll SERVER CODE` trước.")
-        sys.exit(2)
+    server = _server(outbox, Backoff(attempts=3))
+    ctx.call_on_close(server.close)
+    agent = Agent(outbox, server)
     watcher = Watcher(outbox, folder, settle_s=settle, consent_on_paper=consent_on_paper)
     console.print(f"Đang theo dõi {folder} (Ctrl+C để dừng).")
     while True:
@@ -370,9 +373,7 @@ def watch(
                 )
             else:
                 console.print(f"[yellow]Cần xem lại[/yellow] {outcome.label}: {outcome.reason}")
-        server = Server(server_url, token, backoff=Backoff(attempts=3))
         try:
-            agent = Agent(outbox, server)
             if outbox.has_work():
                 report = agent.push()
                 for result in report.results:
@@ -391,8 +392,6 @@ def watch(
             err.print(f"[red]{exc.code}:[/red] {exc.detail}")
             if exc.status in (401, 403):
                 sys.exit(1)
-        finally:
-            server.close()
         if once:
             return
         time.sleep(interval)

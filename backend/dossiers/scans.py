@@ -6,7 +6,6 @@ blob's hash, and written to the audit trail with who asked and from where.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -16,7 +15,8 @@ from backend.audit.services import AuditAction, AuditService
 from backend.context import Context
 from backend.dossiers.tables import Dossier, DossierDocument
 from backend.errors import AppError, ErrorCode
-from media import CccdError, DerivedCache, decode_qr, parse_cccd, thumbnail, viewable
+from backend.sync.checks import BlobChecks
+from media import DerivedCache, thumbnail, viewable
 from schemas import dossiers as wire
 from schemas.cccd import ID_CARD_DOCUMENT
 
@@ -36,9 +36,10 @@ class ScanPage:
 class ScanService:
     """Scans of the caller's commune's dossiers."""
 
-    def __init__(self, ctx: Context, audit: AuditService) -> None:
+    def __init__(self, ctx: Context, audit: AuditService, checks: BlobChecks) -> None:
         self.ctx = ctx
         self.audit = audit
+        self.checks = checks
         self.cache = DerivedCache(ctx.settings.media_root)
 
     async def pages(self, commune_code: str, dossier_id: str) -> list[ScanPage]:
@@ -85,44 +86,32 @@ class ScanService:
             return []
         warnings: list[str] = []
         read_any = False
+        applicant = dossier.applicant
         for card in cards:
-            texts = await self._qr_texts(card.sha256)
-            for text in texts:
-                try:
-                    record = parse_cccd(text)
-                except CccdError:
-                    continue
-                read_any = True
-                applicant = dossier.applicant
-                if record.id_number != applicant.id_number:
-                    warnings.append(
-                        f"Số định danh trên CCCD ({record.id_number}) khác số đã khai "
-                        f"({applicant.id_number})."
-                    )
-                if _name(record.full_name) != _name(applicant.full_name):
-                    warnings.append(
-                        f"Họ tên trên CCCD ({record.full_name}) khác họ tên đã khai "
-                        f"({applicant.full_name})."
-                    )
-                if applicant.birth_date and record.birth_date != applicant.birth_date:
-                    warnings.append(
-                        f"Ngày sinh trên CCCD ({record.birth_date:%d/%m/%Y}) khác ngày đã khai "
-                        f"({applicant.birth_date:%d/%m/%Y})."
-                    )
+            record = await self.checks.id_card(card.sha256)
+            if record is None:
+                continue
+            read_any = True
+            if record.id_number != applicant.id_number:
+                warnings.append(
+                    f"Số định danh trên CCCD ({record.id_number}) khác số đã khai "
+                    f"({applicant.id_number})."
+                )
+            if _name(record.full_name) != _name(applicant.full_name):
+                warnings.append(
+                    f"Họ tên trên CCCD ({record.full_name}) khác họ tên đã khai "
+                    f"({applicant.full_name})."
+                )
+            if applicant.birth_date and record.birth_date != applicant.birth_date:
+                warnings.append(
+                    f"Ngày sinh trên CCCD ({record.birth_date:%d/%m/%Y}) khác ngày đã khai "
+                    f"({applicant.birth_date:%d/%m/%Y})."
+                )
         if not read_any:
             warnings.append(
                 "Không đọc được mã QR trên ảnh căn cước: hãy đối chiếu thông tin bằng mắt."
             )
         return warnings
-
-    async def _qr_texts(self, sha256: str) -> list[str]:
-        data = await self.ctx.blobs.read(sha256)
-
-        def decode() -> bytes:
-            return json.dumps([c.text for c in decode_qr(data)], ensure_ascii=False).encode()
-
-        texts: list[str] = json.loads(await self.cache.get_or_make("qr", sha256, decode))
-        return texts
 
 
 def _name(text: str) -> str:

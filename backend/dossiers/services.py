@@ -62,6 +62,8 @@ VN_TZ = timezone(timedelta(hours=7), "ICT")
 EVENT_COUNTER = "dossier-events"
 
 _CLOSED = FINISHING | {Status.withdrawn}
+_OPEN_STATUSES = [s.value for s in Status if s not in _CLOSED]
+"""Statuses whose return date is still running or already missed."""
 
 
 def local_date(at: datetime) -> date:
@@ -234,8 +236,11 @@ class DossierService:
             updated_at=row["updated_at"],
         )
 
-    async def inbox(self, principal: Principal, f: InboxFilter) -> wire.DossierPage:
-        """The commune's dossiers, newest first, filtered."""
+    async def count(self, principal: Principal, f: InboxFilter) -> int:
+        """How many of the commune's dossiers the filter admits (an inbox tab's number)."""
+        return int(await Dossier.count().where(self._inbox_where(principal, f)))
+
+    def _inbox_where(self, principal: Principal, f: InboxFilter) -> Combinable:
         today = local_date(self.ctx.clock.now())
         where: Combinable = Dossier.commune == principal.commune_code
         if f.statuses:
@@ -246,14 +251,11 @@ class DossierService:
             where &= Dossier.procedure_code == f.procedure_code
         if f.channel is not None:
             where &= Dossier.channel == f.channel.value
-        open_statuses = [
-            s.value for s in Status if s not in FINISHING and s is not Status.withdrawn
-        ]
         if f.overdue is True:
             where &= (
                 (Dossier.due_date < today)
                 & Dossier.finished_at.is_null()
-                & Dossier.status.is_in(open_statuses)
+                & Dossier.status.is_in(_OPEN_STATUSES)
             )
         if f.due_by is not None:
             where &= (
@@ -264,6 +266,12 @@ class DossierService:
         if f.q:
             needle = rules.fold(f.q.strip()).replace("%", "").replace("_", "")
             where &= Dossier.search_text.like(f"%{needle}%")
+        return where
+
+    async def inbox(self, principal: Principal, f: InboxFilter) -> wire.DossierPage:
+        """The commune's dossiers, newest first, filtered."""
+        today = local_date(self.ctx.clock.now())
+        where = self._inbox_where(principal, f)
         total = await Dossier.count().where(where)
         rows = await (
             Dossier.select(
@@ -301,7 +309,7 @@ class DossierService:
                 overdue=bool(
                     r["due_date"]
                     and r["finished_at"] is None
-                    and r["status"] in open_statuses
+                    and r["status"] in _OPEN_STATUSES
                     and r["due_date"] < today
                 ),
                 created_at=r["created_at"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +25,6 @@ from backend.sync.tables import SyncBatch
 from media.cccd import parse_cccd
 from media.errors import CccdError
 from media.images import ACCEPTED_TYPES
-from media.qr import decode_qr
 from schemas import sync as wire
 from schemas.cccd import ID_CARD_DOCUMENT
 from schemas.common import FieldError
@@ -334,8 +332,8 @@ class BatchService:
             if problem is not None:
                 inspection.invalid[blob.sha256] = problem
             elif blob.sha256 in cards:
-                data = await self.ctx.blobs.read(blob.sha256)
-                inspection.cards[blob.sha256] = await asyncio.to_thread(_card_on, data)
+                card = await self.checks.id_card(blob.sha256)
+                inspection.cards[blob.sha256] = card.id_number if card else None
         return inspection
 
     async def _apply(
@@ -536,13 +534,3 @@ class Inspection:
     """sha256 → why the image was refused."""
     cards: dict[str, str | None] = field(default_factory=dict)
     """sha256 of an ID card scan → the ID number its QR carries (None: no readable CCCD QR)."""
-
-
-def _card_on(data: bytes) -> str | None:
-    """The ID number in the CCCD QR on a scan, if one reads."""
-    for code in decode_qr(data):
-        try:
-            return parse_cccd(code.text).id_number
-        except CccdError:
-            continue
-    return None

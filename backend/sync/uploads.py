@@ -87,6 +87,11 @@ class UploadState:
     sha256: str
     complete: bool = False
 
+    @classmethod
+    def of(cls, row: dict[str, Any], offset: int, *, complete: bool = False) -> UploadState:
+        """The state of the upload ``row`` at ``offset``."""
+        return cls(row["id"], offset, row["length"], row["expires_at"], row["sha256"], complete)
+
 
 class UploadService:
     """tus uploads of field devices; each belongs to the device that created it."""
@@ -168,9 +173,7 @@ class UploadService:
         """The offset the client resumes from."""
         async with self._lock(upload_id):
             row = await self._row(device, upload_id)
-        return UploadState(
-            upload_id, row["offset"], row["length"], row["expires_at"], row["sha256"]
-        )
+        return UploadState.of(row, row["offset"])
 
     async def append(
         self,
@@ -195,9 +198,7 @@ class UploadService:
         row = await self._row(device, upload_id)
         if row["offset"] == row["length"] and offset == row["offset"]:
             # Already complete (the client lost our last answer): nothing to write.
-            return UploadState(
-                upload_id, offset, row["length"], row["expires_at"], row["sha256"], True
-            )
+            return UploadState.of(row, offset, complete=True)
         if offset != row["offset"]:
             raise tus_error(
                 ErrorCode.upload_offset_mismatch,
@@ -230,9 +231,7 @@ class UploadService:
             if check is not None and (disconnected or check[1].digest() != check[0]):
                 await handle.truncate(offset)
                 if disconnected:
-                    return UploadState(
-                        upload_id, offset, row["length"], row["expires_at"], row["sha256"]
-                    )
+                    return UploadState.of(row, offset)
                 raise tus_error(
                     ErrorCode.chunk_checksum_mismatch,
                     "Upload-Checksum does not match the PATCH body; send it again",
@@ -246,12 +245,10 @@ class UploadService:
         )
         if not moved:
             raise tus_error(ErrorCode.upload_offset_mismatch, "the upload moved meanwhile")
-        state = UploadState(upload_id, new_offset, row["length"], row["expires_at"], row["sha256"])
+        state = UploadState.of(row, new_offset)
         if new_offset == row["length"] and not disconnected:
             await self._complete(state, row["media_type"])
-            return UploadState(
-                upload_id, new_offset, row["length"], row["expires_at"], row["sha256"], True
-            )
+            return UploadState.of(row, new_offset, complete=True)
         return state
 
     async def _complete(self, state: UploadState, media_type: str) -> None:

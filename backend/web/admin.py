@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import segno
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -18,6 +18,7 @@ from backend.accounts.middleware import form_csrf_guard
 from backend.accounts.principal import allow, principal_of
 from backend.errors import CATALOGUE, AppError, ErrorCode
 from backend.services import Services
+from backend.web.forms import form_fields, to_struct
 from backend.web.render import page
 from schemas import accounts as accounts_wire
 from schemas import catalog as catalog_wire
@@ -45,18 +46,6 @@ AUDIT_ACTIONS = {
     "print_form": "In phiếu",
 }
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
-def _fields(form: FormMultiDict) -> dict[str, Any]:
-    """Non-empty text fields of a form, without the CSRF token."""
-    return {k: v for k, v in form.items() if k != "_csrf" and isinstance(v, str) and v.strip()}
-
-
-def _convert(data: dict[str, Any], kind: type[Any]) -> Any:
-    try:
-        return msgspec.convert(data, kind, strict=False)
-    except msgspec.ValidationError as exc:
-        raise AppError(ErrorCode.validation_failed, f"Dữ liệu chưa hợp lệ: {exc}") from None
 
 
 def parse_documents(text: str) -> list[dict[str, Any]]:
@@ -211,10 +200,12 @@ class AdminPages(Controller):
     @post("/to/them")
     async def create_team(self, request: Request[Any, Any, Any], services: Deps) -> Response[Any]:
         principal = principal_of(request)
-        data = _fields(await request.form())
+        data = form_fields(await request.form())
 
         async def work() -> None:
-            await services.communes.create_team(principal, _convert(data, communes_wire.TeamCreate))
+            await services.communes.create_team(
+                principal, to_struct(data, communes_wire.TeamCreate)
+            )
 
         return await self._guarded(request, services, "to", work(), "tao-to")
 
@@ -260,21 +251,21 @@ class AdminPages(Controller):
         self, request: Request[Any, Any, Any], services: Deps
     ) -> Response[Any]:
         principal = principal_of(request)
-        data = _fields(await request.form())
+        data = form_fields(await request.form())
         procedure_id = data.pop("id", None)
         data["documents"] = parse_documents(data.pop("documents", ""))
 
         async def work() -> None:
             if procedure_id is None:
                 await services.catalog.create(
-                    principal, _convert(data, catalog_wire.ProcedureCreate)
+                    principal, to_struct(data, catalog_wire.ProcedureCreate)
                 )
             else:
                 data.pop("code", None)
                 data.setdefault("processing_days", None)
                 data.setdefault("fee_vnd", None)
                 await services.catalog.update(
-                    principal, int(procedure_id), _convert(data, catalog_wire.ProcedureUpdate)
+                    principal, int(procedure_id), to_struct(data, catalog_wire.ProcedureUpdate)
                 )
 
         return await self._guarded(request, services, "thu-tuc", work(), "luu-thu-tuc")
@@ -314,11 +305,11 @@ class AdminPages(Controller):
     @post("/ngay-nghi/them")
     async def add_override(self, request: Request[Any, Any, Any], services: Deps) -> Response[Any]:
         principal = principal_of(request)
-        data = _fields(await request.form())
+        data = form_fields(await request.form())
 
         async def work() -> None:
             await services.dossiers.add_override(
-                principal, _convert(data, dossiers_wire.HolidayOverrideCreate)
+                principal, to_struct(data, dossiers_wire.HolidayOverrideCreate)
             )
 
         return await self._guarded(request, services, "ngay-nghi", work(), "them")
@@ -335,11 +326,11 @@ class AdminPages(Controller):
     @post("/nguoi-dung/them")
     async def create_user(self, request: Request[Any, Any, Any], services: Deps) -> Response[Any]:
         principal = principal_of(request)
-        data = _fields(await request.form())
+        data = form_fields(await request.form())
 
         async def work() -> None:
             await services.accounts.create_user(
-                principal.commune_code, _convert(data, accounts_wire.UserCreate)
+                principal.commune_code, to_struct(data, accounts_wire.UserCreate)
             )
 
         return await self._guarded(request, services, "nguoi-dung", work(), "tao")

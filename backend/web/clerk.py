@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
@@ -15,11 +15,13 @@ from litestar.response import Redirect, Template
 
 from backend.accounts.middleware import form_csrf_guard
 from backend.accounts.principal import Principal, allow, principal_of
+from backend.audit.services import AuditAction
 from backend.dossiers.scans import ScanPage
-from backend.dossiers.services import InboxFilter, local_date
+from backend.dossiers.services import Actor, InboxFilter, local_date
 from backend.dossiers.states import ALLOWED, Action, Status
 from backend.errors import CATALOGUE, AppError, ErrorCode
 from backend.services import Services
+from backend.web.forms import client_address, form_fields, to_struct
 from backend.web.render import page, vn_date
 from schemas import dossiers as wire
 from schemas.accounts import Role
@@ -91,10 +93,6 @@ DONE = {
 }
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
-
-
 class ClerkPages(Controller):
     """Pages of the commune's one-stop department."""
 
@@ -132,11 +130,7 @@ class ClerkPages(Controller):
         due_by = today + timedelta(days=DUE_SOON_DAYS)
         result = await services.dossiers.inbox(principal, _group_filter(group, base, due_by))
         counts = {
-            key: (
-                await services.dossiers.inbox(
-                    principal, replace(_group_filter(key, InboxFilter(), due_by), limit=1)
-                )
-            ).total
+            key: await services.dossiers.count(principal, _group_filter(key, InboxFilter(), due_by))
             for key in ("moi", "cho-bo-sung", "qua-han", "sap-den-han")
         }
         due_soon = {
@@ -152,9 +146,7 @@ class ClerkPages(Controller):
         query = {"nhom": group, "q": q, "to": to, "thu_tuc": thu_tuc, "kenh": kenh}
 
         def link(number: int) -> str:
-            return "/ho-so?" + "&".join(
-                f"{k}={v}" for k, v in {**query, "trang": number}.items() if v
-            )
+            return "/ho-so?" + urlencode({k: v for k, v in {**query, "trang": number}.items() if v})
 
         return page(
             request,
@@ -189,7 +181,7 @@ class ClerkPages(Controller):
         xong: FromQuery[str] = "",
     ) -> Template:
         principal = principal_of(request)
-        context = await dossier_context(services, principal, dossier_id, _client(request))
+        context = await dossier_context(services, principal, dossier_id, client_address(request))
         done = next((a for a in Action if a.value == xong), None)
         if done is not None:
             context["flash"] = DONE.get(done, "Đã cập nhật hồ sơ.")
@@ -212,8 +204,6 @@ class ClerkPages(Controller):
         if chosen is None:
             raise AppError(ErrorCode.not_found, "Không có thao tác này.")
         form = await request.form()
-        from backend.dossiers.services import Actor
-
         try:
             body = _action_body(chosen, form)
             await services.dossiers.act(
@@ -222,7 +212,9 @@ class ClerkPages(Controller):
         except AppError as exc:
             if exc.code is ErrorCode.not_found:
                 raise
-            context = await dossier_context(services, principal, dossier_id, _client(request))
+            context = await dossier_context(
+                services, principal, dossier_id, client_address(request)
+            )
             context["error"] = exc.detail
             context["open_action"] = chosen.value
             return page(request, "dossier.html", status_code=CATALOGUE[exc.code].status, **context)
@@ -283,7 +275,7 @@ async def _image(
     size: Any,
 ) -> Response[bytes]:
     principal = principal_of(request)
-    data = await services.scans.image(principal, dossier_id, sha256, size, _client(request))
+    data = await services.scans.image(principal, dossier_id, sha256, size, client_address(request))
     media_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     # Personal data: never kept by shared caches or the browser's disk cache.
     return Response(
@@ -305,10 +297,7 @@ def _group_filter(group: str, base: InboxFilter, due_by: date) -> InboxFilter:
 def _action_body(action: Action, form: FormMultiDict) -> wire.VersionCheck:
     """The action's typed body from the form's fields (empty fields take their defaults)."""
     _, _, body_type = ACTION_FORMS[action]
-    fields: dict[str, Any] = {
-        k: v for k, v in form.items() if k not in ("_csrf",) and isinstance(v, str) and v != ""
-    }
-    fields = {k: v for k, v in fields.items() if not k.startswith("item_")}
+    fields = {k: v for k, v in form_fields(form).items() if not k.startswith("item_")}
     if action is Action.request_supplement:
         keys, problems, notes = (form.getall(f"item_{n}", []) for n in ("key", "problem", "note"))
         fields["items"] = [
@@ -318,10 +307,7 @@ def _action_body(action: Action, form: FormMultiDict) -> wire.VersionCheck:
         ]
         if not fields["items"]:
             raise AppError(ErrorCode.validation_failed, "Hãy chọn ít nhất một giấy tờ cần bổ sung.")
-    try:
-        return msgspec.convert(fields, body_type, strict=False)
-    except msgspec.ValidationError as exc:
-        raise AppError(ErrorCode.validation_failed, f"Dữ liệu chưa hợp lệ: {exc}") from None
+    return to_struct(fields, body_type)
 
 
 async def _document_names(
@@ -340,8 +326,6 @@ async def dossier_context(
     services: Services, principal: Principal, dossier_id: str, client: str
 ) -> dict[str, Any]:
     """Everything the dossier page and the printed forms show; the view is audited."""
-    from backend.audit.services import AuditAction
-
     dossier = await services.dossiers.get(principal, dossier_id)
     await services.audit.record(principal, AuditAction.view_dossier, dossier_id, "", client)
     pages = await services.scans.pages(principal.commune_code, dossier_id)
@@ -403,6 +387,7 @@ async def dossier_context(
         "doc_names": {d.key: d.name for d in documents},
         "scan_groups": sorted(groups.items()),
         "events": [step for e in events for step in _event_view(e)],
+        "latest": {e.action: e for e in events},
         "actions": actions,
         "printables": printables,
         "channel_label": CHANNELS.get(dossier.channel.value, dossier.channel.value),

@@ -21,6 +21,7 @@ from backend.dossiers.services import local_date
 from backend.errors import AppError, ErrorCode
 from backend.services import Services
 from backend.web.clerk import dossier_context
+from backend.web.forms import client_address
 from backend.web.render import page
 
 __all__ = ["PrintPages", "tracking_url"]
@@ -59,11 +60,10 @@ class PrintPages(Controller):
         if form not in FORMS:
             raise AppError(ErrorCode.not_found, "Không có mẫu phiếu này.")
         principal = principal_of(request)
-        client = request.client.host if request.client else ""
+        client = client_address(request)
         context = await dossier_context(services, principal, dossier_id, client)
         dossier = context["d"]
-        events = await services.dossiers.events(principal, dossier_id)
-        latest = {e.action: e for e in events}
+        latest = context["latest"]
         commune = await services.communes.get(principal.commune_code)
         extra: dict[str, Any] = {}
         if form == "mau-01":
