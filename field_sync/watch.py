@@ -171,6 +171,9 @@ class Watcher:
             key=_natural,
         )
         now = self.clock()
+        names = {p.name for p in files}
+        # Forget decoded pages that left the folder: a watcher runs for months.
+        self._qr = {key: texts for key, texts in self._qr.items() if key[0] in names}
         procedures = {p["code"]: p for p in json.loads(self.outbox.get("catalog", "[]") or "[]")}
         outcomes = []
         for group in self._groups(files, procedures):

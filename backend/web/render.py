@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Template
@@ -56,8 +56,6 @@ def vn_money(value: int | None) -> str:
 
 def environment() -> Environment:
     """The one Jinja environment: autoescaped, strict about undefined names."""
-    from jinja2 import StrictUndefined
-
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
