@@ -21,14 +21,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from backend import __version__
 from backend.accounts.controllers import AuthController, UserController
-from backend.accounts.middleware import SESSION_COOKIE, AuthenticationMiddleware
-from backend.accounts.principal import Principal, principal_of
+from backend.auth.middleware import SESSION_COOKIE, AuthenticationMiddleware
+from backend.auth.principal import Principal, principal_of
 from backend.catalog.controllers import ProcedureController
 from backend.clock import Clock, SystemClock
 from backend.communes.controllers import CommuneController, TeamController
 from backend.context import Context
 from backend.db.engine import Database
-from backend.db.registry import TABLES
 from backend.devices.controllers import DeviceController, EnrolmentController
 from backend.dossiers.controllers import (
     DossierController,
@@ -37,12 +36,12 @@ from backend.dossiers.controllers import (
 )
 from backend.errors import exception_handlers
 from backend.reports.controllers import ReportController
-from backend.services import Services
 from backend.settings import Settings
 from backend.sync.controllers import SyncController
 from backend.sync.upload_controller import UploadController
 from backend.system.controllers import SystemController
 from backend.web import PAGE_CONTROLLERS, page_error, static_files, template_config
+from backend.wiring import TABLES, Services
 from media.store import LocalBlobStore
 
 __all__ = ["app_from_env", "create_app"]
@@ -79,11 +78,6 @@ async def _sweep_uploads(services: Services) -> None:
         else:
             if swept:
                 logger.info("swept %d expired uploads", swept)
-
-
-def _provide_services(state: State) -> Services:
-    services: Services = state.services
-    return services
 
 
 def _provide_principal(request: Request[Any, Any, Any]) -> Principal:
@@ -137,13 +131,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         template_config=template_config(),
         state=State({"services": services, "page_errors": page_error}),
         dependencies={
-            "services": Provide(_provide_services, sync_to_thread=False),
+            **services.provide(),
             "principal": Provide(_provide_principal, sync_to_thread=False),
         },
         middleware=[
             _rate_limit("login", settings.login_attempts_per_minute),
             _rate_limit("tracking", settings.tracking_requests_per_minute),
-            DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema"]),
+            DefineMiddleware(
+                AuthenticationMiddleware,
+                tokens=(services.devices, services.accounts),
+                sessions=services.accounts,
+                exclude=["^/schema"],
+            ),
         ],
         exception_handlers=exception_handlers(),
         lifespan=[lifespan],

@@ -18,10 +18,9 @@ from backend.clock import SystemClock
 from backend.context import Context
 from backend.db.engine import Database
 from backend.db.migrate import apply_pending
-from backend.db.registry import TABLES
 from backend.errors import AppError
-from backend.services import Services
 from backend.settings import Settings, SettingsError
+from backend.wiring import TABLES, Services
 from media.store import LocalBlobStore
 from schemas.accounts import Role, UserCreate
 from schemas.reports import GroupBy, TimelinessReport

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "FrozenClock", "SystemClock"]
+__all__ = ["VN_TZ", "Clock", "FrozenClock", "SystemClock", "local_date"]
+
+VN_TZ = timezone(timedelta(hours=7), "ICT")
+"""Vietnam time (no daylight saving): receipt dates and deadlines are local calendar dates."""
 
 
+def local_date(at: datetime) -> date:
+    """The calendar date in Vietnam at instant ``at``."""
+    return at.astimezone(VN_TZ).date()
+
+
+@runtime_checkable
 class Clock(Protocol):
     """Gives the current time as an aware UTC datetime."""
 

@@ -24,14 +24,13 @@ from typing import Any
 
 import asyncpg
 
-from backend.accounts.principal import DevicePrincipal
+from backend.auth.principal import DevicePrincipal
 from backend.clock import SystemClock
 from backend.context import Context
 from backend.db.engine import Database, sqlite_path
 from backend.db.migrate import apply_pending
-from backend.db.registry import TABLES
-from backend.services import Services
 from backend.settings import Settings
+from backend.wiring import TABLES, Services
 from bench.setup import scratch_database
 from media.store import LocalBlobStore
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -10,19 +11,24 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from schemas.common import CommuneCode
+from schemas.errors import ErrorCode
 
 __all__ = [
     "CATALOG_FORMAT",
     "CatalogDocument",
     "CatalogImportResult",
+    "ChecklistLine",
     "DocumentKey",
     "DocumentKind",
+    "DocumentProblem",
     "OnlineLevel",
     "Procedure",
     "ProcedureCode",
     "ProcedureCreate",
     "ProcedureUpdate",
     "RequiredDocument",
+    "check_documents",
+    "checklist",
 ]
 
 CATALOG_FORMAT = "luudong.catalog/1"
@@ -78,6 +84,76 @@ class RequiredDocument(msgspec.Struct, frozen=True):
     """False for documents needed only in some cases."""
     note: LongText = ""
     """When the document is needed, or what may replace it."""
+
+
+class DocumentProblem(msgspec.Struct, frozen=True):
+    """Why the scans given do not fit a procedure's document list."""
+
+    code: ErrorCode
+    """``unknown_document`` or ``missing_document``."""
+    keys: list[str]
+    detail: str
+    """In Vietnamese, naming the documents, for the person who must fix it."""
+
+
+def check_documents(
+    documents: Sequence[RequiredDocument], given: Iterable[str], *, complete: bool = True
+) -> DocumentProblem | None:
+    """The one document-requirements rule: every key given is the procedure's, and (when
+    ``complete``) every required document has at least one page.
+
+    The counter intake checks only the first part (``complete=False``: the clerk scans the
+    papers after registering the dossier); a field capture and a sync commit check both. The
+    field clients and the server call this same function, so they never disagree.
+    """
+    names = {d.key: d.name for d in documents}
+    keys = set(given)
+    unknown = sorted(keys - names.keys())
+    if unknown:
+        return DocumentProblem(
+            ErrorCode.unknown_document,
+            unknown,
+            f"Giấy tờ không thuộc thủ tục: {', '.join(unknown)} "
+            f"(thủ tục gồm: {', '.join(sorted(names)) or 'không có giấy tờ nào'}).",
+        )
+    if not complete:
+        return None
+    missing = [d.key for d in documents if d.required and d.key not in keys]
+    if missing:
+        return DocumentProblem(
+            ErrorCode.missing_document,
+            missing,
+            "Thiếu giấy tờ bắt buộc: " + ", ".join(f"{names[k]} ({k})" for k in missing) + ".",
+        )
+    return None
+
+
+class ChecklistLine(msgspec.Struct, frozen=True, kw_only=True):
+    """One document of a procedure against the pages a dossier holds of it."""
+
+    key: str
+    name: str
+    kind: DocumentKind
+    required: bool
+    pages: int
+
+    @property
+    def missing(self) -> bool:
+        """A required document without a page."""
+        return self.required and not self.pages
+
+
+def checklist(documents: Sequence[RequiredDocument], keys: Iterable[str]) -> list[ChecklistLine]:
+    """The procedure's documents in order, each with how many of ``keys`` (pages) it has."""
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        ChecklistLine(
+            key=d.key, name=d.name, kind=d.kind, required=d.required, pages=counts.get(d.key, 0)
+        )
+        for d in documents
+    ]
 
 
 class ProcedureCreate(msgspec.Struct, frozen=True, kw_only=True):

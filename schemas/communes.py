@@ -53,6 +53,13 @@ class TeamKind(StrEnum):
     residential_point = "residential_point"
     """Tổ dân phố điện tử: a PC and scanner in a residential group's cultural house."""
 
+    @property
+    def label(self) -> str:
+        """The Vietnamese name admins read."""
+        return {"roaming": "Tổ lưu động", "residential_point": "Điểm tổ dân phố điện tử"}[
+            self.value
+        ]
+
 
 class Team(msgspec.Struct, frozen=True):
     """A field team."""

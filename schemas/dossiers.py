@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Annotated, Any
+from enum import IntEnum, StrEnum
+from typing import Annotated
 
 import msgspec
 
@@ -12,6 +12,9 @@ from schemas.catalog import DocumentKey, ProcedureCode
 from schemas.common import CommuneCode
 
 __all__ = [
+    "ACTION_BODY",
+    "EVENT_LABELS",
+    "Action",
     "Applicant",
     "CalendarDay",
     "Channel",
@@ -23,6 +26,7 @@ __all__ = [
     "DossierEvent",
     "DossierPage",
     "DossierSummary",
+    "EventPayload",
     "Extend",
     "Gender",
     "HolidayKind",
@@ -39,10 +43,13 @@ __all__ = [
     "SatisfactionCreate",
     "SatisfactionLevel",
     "Sha256",
+    "Standing",
+    "Status",
     "StatusInfo",
     "SupplementArrived",
     "SupplementItem",
     "SupplementProblem",
+    "Timeliness",
     "TrackingInfo",
     "Ulid",
     "VersionCheck",
@@ -69,6 +76,133 @@ Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Money = Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000_000)]
 
 
+class Status(IntEnum):
+    """Dossier status codes 1 to 10, as synced to the national portal (DOMAIN.md)."""
+
+    submitted = 1
+    received = 2
+    refused = 3
+    processing = 4
+    supplement_requested = 5
+    awaiting_fee = 6
+    withdrawn = 7
+    stopped = 8
+    resolved = 9
+    returned = 10
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name clerks, teams and citizens read."""
+        return _STATUS_LABELS[self]
+
+    @property
+    def info(self) -> StatusInfo:
+        """The code with its label, as it travels on the wire."""
+        return StatusInfo(code=self.value, label=self.label)
+
+
+_STATUS_LABELS = {
+    Status.submitted: "Mới đăng ký",
+    Status.received: "Được tiếp nhận",
+    Status.refused: "Không được tiếp nhận",
+    Status.processing: "Đang xử lý",
+    Status.supplement_requested: "Yêu cầu bổ sung giấy tờ",
+    Status.awaiting_fee: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Status.withdrawn: "Công dân yêu cầu rút hồ sơ",
+    Status.stopped: "Dừng xử lý",
+    Status.resolved: "Đã xử lý xong",
+    Status.returned: "Đã trả kết quả",
+}
+
+
+class Action(StrEnum):
+    """What a clerk, a device or a citizen does to a dossier (the URL's ``{action}``)."""
+
+    receive = "receive"
+    refuse = "refuse"
+    request_supplement = "request-supplement"
+    supplement_arrived = "supplement-arrived"
+    start_processing = "start-processing"
+    request_fee = "request-fee"
+    record_payment = "record-payment"
+    stop = "stop"
+    withdraw = "withdraw"
+    resolve = "resolve"
+    return_result = "return"
+    extend = "extend"
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name of the step, as timelines and field clients show it."""
+        return EVENT_LABELS[self.value]
+
+
+EVENT_LABELS: dict[str, str] = {
+    "submit": "Nộp hồ sơ",
+    "receive": "Tiếp nhận",
+    "refuse": "Từ chối tiếp nhận",
+    "request-supplement": "Yêu cầu bổ sung",
+    "supplement-arrived": "Nhận bổ sung",
+    "start-processing": "Chuyển xử lý",
+    "request-fee": "Yêu cầu nộp phí",
+    "record-payment": "Đã nộp phí",
+    "stop": "Dừng xử lý",
+    "withdraw": "Rút hồ sơ",
+    "resolve": "Giải quyết xong",
+    "return": "Trả kết quả",
+    "extend": "Gia hạn, xin lỗi",
+}
+"""The label of every event's ``action``: each :class:`Action`, and ``submit`` (intake)."""
+
+
+class Timeliness(StrEnum):
+    """How a finished dossier stood against the date on its receipt (fixed when it finished)."""
+
+    early = "early"
+    """Trước hạn: finished before the due date."""
+    on_time = "on_time"
+    """Đúng hạn: finished on the due date."""
+    late = "late"
+    """Quá hạn: finished after the due date."""
+
+    @property
+    def label(self) -> str:
+        """Vietnamese label as reports print it."""
+        return {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}[self.value]
+
+
+class Standing(StrEnum):
+    """Where a dossier stands against its deadline today (``backend/dossiers/deadlines.py``)."""
+
+    not_received = "not_received"
+    """Chưa tiếp nhận: no due date yet."""
+    within = "within"
+    """Trong hạn: the clock runs and the due date is more than a few days away."""
+    due_soon = "due_soon"
+    """Sắp đến hạn: the clock runs and the due date is near (still within the deadline)."""
+    overdue = "overdue"
+    """Quá hạn: the clock runs and the due date has passed."""
+    paused = "paused"
+    """Tạm dừng: waiting for the citizen (a supplement or a fee); never overdue meanwhile."""
+    finished = "finished"
+    """Đã kết thúc: resolved, returned, refused, stopped or withdrawn."""
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name pages and clients show."""
+        return _STANDING_LABELS[self]
+
+
+_STANDING_LABELS = {
+    Standing.not_received: "Chưa tiếp nhận",
+    Standing.within: "Trong hạn",
+    Standing.due_soon: "Sắp đến hạn",
+    Standing.overdue: "Quá hạn",
+    Standing.paused: "Tạm dừng tính hạn (chờ công dân)",
+    Standing.finished: "Đã kết thúc",
+}
+
+
 class Channel(StrEnum):
     """How the dossier reached the one-stop department."""
 
@@ -80,6 +214,16 @@ class Channel(StrEnum):
     """Captured at an electronic residential-group point."""
     post = "post"
     """Sent by public postal service."""
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name clerks read."""
+        return {
+            "counter": "Tại quầy",
+            "field_team": "Tổ lưu động",
+            "residential_point": "Điểm tổ dân phố điện tử",
+            "post": "Bưu chính",
+        }[self.value]
 
 
 class Gender(StrEnum):
@@ -94,6 +238,11 @@ class DeliveryMethod(StrEnum):
 
     counter = "counter"
     post = "post"
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name clerks and citizens read."""
+        return {"counter": "Tại bộ phận một cửa", "post": "Qua bưu chính"}[self.value]
 
 
 class Applicant(msgspec.Struct, frozen=True, kw_only=True):
@@ -176,10 +325,12 @@ class Dossier(msgspec.Struct, frozen=True, kw_only=True):
     paused_working_days: int
     fee_vnd: int | None
     finished_at: datetime | None
-    timeliness: str | None
+    timeliness: Timeliness | None
     version: int
     created_at: datetime
     updated_at: datetime
+    standing: Standing = Standing.not_received
+    """Where it stands against its deadline today."""
 
 
 class DossierSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -196,7 +347,9 @@ class DossierSummary(msgspec.Struct, frozen=True, kw_only=True):
     received_at: datetime | None
     due_date: date | None
     overdue: bool
+    """The same as ``standing == "overdue"`` (kept for older clients)."""
     created_at: datetime
+    standing: Standing = Standing.not_received
 
 
 class DossierPage(msgspec.Struct, frozen=True):
@@ -221,7 +374,7 @@ class DossierEvent(msgspec.Struct, frozen=True, kw_only=True):
     """``user``, ``device`` or ``citizen``."""
     actor_name: str
     at: datetime
-    payload: dict[str, Any]
+    payload: EventPayload
 
 
 # --- action bodies -----------------------------------------------------------------------------
@@ -246,6 +399,11 @@ class SupplementProblem(StrEnum):
 
     missing = "missing"
     invalid = "invalid"
+
+    @property
+    def label(self) -> str:
+        """How Mẫu 02 and the field clients say it."""
+        return {"missing": "còn thiếu", "invalid": "chưa hợp lệ"}[self.value]
 
 
 class SupplementItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -316,6 +474,64 @@ class Extend(VersionCheck, frozen=True, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 
+ACTION_BODY: dict[Action, type[VersionCheck]] = {
+    Action.receive: Receive,
+    Action.refuse: WithReason,
+    Action.request_supplement: RequestSupplement,
+    Action.supplement_arrived: SupplementArrived,
+    Action.start_processing: VersionCheck,
+    Action.request_fee: RequestFee,
+    Action.record_payment: RecordPayment,
+    Action.stop: WithReason,
+    Action.withdraw: Withdraw,
+    Action.resolve: Resolve,
+    Action.return_result: ReturnResult,
+    Action.extend: Extend,
+}
+"""The body each action takes: the API routes, the pages' forms and the service all use it."""
+
+
+class EventPayload(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What an event records besides its action and statuses.
+
+    One Struct for every action: the action's body (less ``version``) plus what the server
+    decided (the code, the new due date, the working days waited...). Every field has a
+    default, so an event of any action, old or new, decodes with this one type, and a field
+    added later never breaks a client that does not know it.
+    """
+
+    # submit (field capture): the dossier's way from the household
+    captured_at: datetime | None = None
+    place: str = ""
+    batch_id: str | None = None
+    uploaded_at: datetime | None = None
+    # receive
+    processing_days: int | None = None
+    code: str | None = None
+    # every action that moves the due date (receive, a resumed pause, extend)
+    due_date: date | None = None
+    previous_due_date: date | None = None
+    """The due date before an extension (Mẫu 04)."""
+    waited_working_days: int | None = None
+    """Working days the clock stood still, on the event that resumed it."""
+    # request-supplement, supplement-arrived
+    items: list[SupplementItem] = msgspec.field(default_factory=list)
+    documents: list[DocumentRef] = msgspec.field(default_factory=list)
+    doc_version: int | None = None
+    # refuse, stop, withdraw, extend
+    reason: str = ""
+    new_due_date: date | None = None
+    # request-fee, record-payment
+    amount_vnd: int | None = None
+    receipt_number: str = ""
+    method: str = ""
+    # resolve, return
+    result_summary: str = ""
+    channel: DeliveryMethod | None = None
+    postal_tracking: str = ""
+    note: str = ""
+
+
 class SatisfactionLevel(StrEnum):
     """The five levels used in satisfaction reports."""
 
@@ -329,6 +545,17 @@ class SatisfactionLevel(StrEnum):
     """Không hài lòng."""
     very_dissatisfied = "very_dissatisfied"
     """Rất không hài lòng."""
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name reports and forms use."""
+        return {
+            "very_satisfied": "Rất hài lòng",
+            "satisfied": "Hài lòng",
+            "neutral": "Bình thường",
+            "dissatisfied": "Không hài lòng",
+            "very_dissatisfied": "Rất không hài lòng",
+        }[self.value]
 
 
 class SatisfactionCreate(msgspec.Struct, frozen=True, kw_only=True):
@@ -348,9 +575,11 @@ class TrackingInfo(msgspec.Struct, frozen=True, kw_only=True):
     due_date: date | None
     finished_date: date | None
     timeliness: str | None
-    """Vietnamese label: Trước hạn, Đúng hạn, Quá hạn, Trong hạn."""
+    """Vietnamese label: the timeliness of a finished dossier (Trước hạn, Đúng hạn, Quá hạn),
+    else the standing of an open one (Trong hạn, Sắp đến hạn, Quá hạn, Tạm dừng tính hạn)."""
     rated: bool
     """A satisfaction rating was already given."""
+    standing: Standing = Standing.not_received
 
 
 class HolidayKind(StrEnum):

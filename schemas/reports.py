@@ -40,7 +40,11 @@ class InProgress(msgspec.Struct, frozen=True):
 
     total: int
     within: int
+    """Trong hạn: the clock runs and the due date has not passed (due soon included)."""
     overdue: int
+    """Quá hạn: the clock runs and the due date has passed."""
+    paused: int = 0
+    """Waiting for the citizen (a supplement or a fee): never overdue meanwhile."""
 
 
 class TimelinessRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated
 
 import msgspec
 
@@ -13,8 +14,10 @@ from schemas.dossiers import (
     Applicant,
     Delivery,
     DocumentRef,
+    EventPayload,
     SatisfactionLevel,
     Sha256,
+    Standing,
     StatusInfo,
     Ulid,
 )
@@ -24,6 +27,7 @@ __all__ = [
     "BatchCommitted",
     "BatchItem",
     "BatchManifest",
+    "BatchPhase",
     "BatchState",
     "BatchSummary",
     "BlobRef",
@@ -31,14 +35,63 @@ __all__ = [
     "Change",
     "ChangePage",
     "DossierState",
+    "ItemKind",
     "ItemResult",
     "Limits",
     "NewDossier",
+    "Outcome",
     "Rating",
     "ReconcileRequest",
     "Reconciliation",
     "Supplement",
 ]
+
+
+class Outcome(StrEnum):
+    """What became of one item of a committed batch."""
+
+    accepted = "accepted"
+    """Stored as new."""
+    duplicate = "duplicate"
+    """The server already held exactly this (an earlier push got through): nothing new."""
+    conflict = "conflict"
+    """The id is already used for other content; nothing of this item was stored."""
+    rejected = "rejected"
+    """Refused for a reason in ``code`` (missing document, invalid image, no consent...)."""
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name the inbox and the field clients show."""
+        return {
+            "accepted": "Đã nhận",
+            "duplicate": "Trùng (đã có)",
+            "conflict": "Xung đột mã",
+            "rejected": "Bị từ chối",
+        }[self.value]
+
+    @property
+    def settled(self) -> bool:
+        """Whether the server holds the item, so the device may stop sending it."""
+        return self in (Outcome.accepted, Outcome.duplicate)
+
+
+class ItemKind(StrEnum):
+    """The kinds of batch item (the manifest's ``type`` tags)."""
+
+    dossier = "dossier"
+    supplement = "supplement"
+    rating = "rating"
+
+
+class BatchPhase(StrEnum):
+    """How far the server got with a batch."""
+
+    unknown = "unknown"
+    """The server never stored its manifest."""
+    open = "open"
+    """Manifest stored, not committed yet."""
+    committed = "committed"
+    """Committed: the per-item result is final."""
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
@@ -127,7 +180,7 @@ class BatchAccepted(msgspec.Struct, frozen=True, kw_only=True):
     """The answer to a manifest: which blobs to upload."""
 
     batch_id: str
-    state: str
+    state: BatchPhase
     """``open`` until committed, then ``committed``."""
     missing_blobs: list[str]
     upload_url: str
@@ -138,10 +191,9 @@ class ItemResult(msgspec.Struct, frozen=True, kw_only=True):
     """What became of one item of a committed batch."""
 
     index: int
-    kind: str
+    kind: ItemKind
     dossier_id: str | None
-    outcome: str
-    """``accepted``, ``duplicate``, ``conflict`` or ``rejected``."""
+    outcome: Outcome
     code: str | None = None
     """Why it was rejected or conflicted (an error-catalogue code)."""
     detail: str = ""
@@ -168,8 +220,10 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
     status: StatusInfo
     due_date: date | None
     at: datetime
-    payload: dict[str, Any]
+    payload: EventPayload
     """The action's details: itemised supplement requests, refusal reasons, results..."""
+    standing: Standing = Standing.not_received
+    """Where the dossier stands against its deadline now (the same rule as every page)."""
 
 
 class ChangePage(msgspec.Struct, frozen=True, kw_only=True):
@@ -197,8 +251,7 @@ class BatchState(msgspec.Struct, frozen=True, kw_only=True):
     """What the server knows of a batch."""
 
     batch_id: str
-    state: str
-    """``unknown``, ``open`` or ``committed``."""
+    state: BatchPhase
     result: BatchCommitted | None = None
 
 
@@ -227,5 +280,5 @@ class BatchSummary(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     items: int
     committed_at: datetime | None
-    outcomes: dict[str, int]
-    """How many items ended ``accepted``, ``duplicate``, ``conflict``, ``rejected``."""
+    outcomes: dict[Outcome, int]
+    """How many items ended in each outcome."""

@@ -25,8 +25,8 @@ from backend.app import create_app
 from backend.clock import FrozenClock
 from backend.db.engine import Database
 from backend.db.migrate import apply_pending
-from backend.services import Services
 from backend.settings import Settings
+from backend.wiring import Services
 from tests.helpers import SECRET, Staff, app_client
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -19,10 +19,10 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from backend.accounts.secrets import hash_password
 from backend.accounts.tables import User
-from backend.services import Services
+from backend.auth.secrets import hash_password
 from backend.settings import Settings
+from backend.wiring import Services
 from schemas.accounts import Role
 
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"

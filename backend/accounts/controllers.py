@@ -10,18 +10,18 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.accounts.middleware import SESSION_COOKIE
-from backend.accounts.principal import Principal, allow
-from backend.services import Services
+from backend.accounts.services import AccountService
+from backend.auth.middleware import SESSION_COOKIE
+from backend.auth.principal import Principal, allow
+from backend.settings import Settings
 from schemas import accounts as wire
 from schemas.accounts import Role
 
 __all__ = ["AuthController", "UserController", "session_cookie"]
 
 
-def session_cookie(request: Request[Any, Any, Any], services: Services, token: str) -> Cookie:
+def session_cookie(request: Request[Any, Any, Any], settings: Settings, token: str) -> Cookie:
     """The session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS (or as configured)."""
-    settings = services.ctx.settings
     mode = settings.cookie_secure
     return Cookie(
         key=SESSION_COOKIE,
@@ -51,32 +51,33 @@ class AuthController(Controller):
     async def login(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
+        settings: NamedDependency[Settings],
         data: JSONBody[wire.LoginRequest],
     ) -> Response[wire.SessionInfo]:
-        token, info = await services.accounts.login(data.username, data.password)
-        return Response(info, cookies=[session_cookie(request, services, token)])
+        token, info = await accounts.login(data.username, data.password)
+        return Response(info, cookies=[session_cookie(request, settings, token)])
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the current session")
     async def logout(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self, accounts: NamedDependency[AccountService], principal: NamedDependency[Principal]
     ) -> Response[None]:
-        await services.accounts.logout(principal)
+        await accounts.logout(principal)
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
     @get("/me", summary="The logged-in user")
     async def me(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self, accounts: NamedDependency[AccountService], principal: NamedDependency[Principal]
     ) -> wire.User:
-        return await services.accounts.get_user(principal, principal.user_id)
+        return await accounts.get_user(principal, principal.user_id)
 
     @get("/tokens", summary="The caller's personal API tokens")
     async def list_tokens(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self, accounts: NamedDependency[AccountService], principal: NamedDependency[Principal]
     ) -> list[wire.ApiToken]:
-        return await services.accounts.list_api_tokens(principal)
+        return await accounts.list_api_tokens(principal)
 
     @post(
         "/tokens",
@@ -85,11 +86,11 @@ class AuthController(Controller):
     )
     async def create_token(
         self,
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
         principal: NamedDependency[Principal],
         data: JSONBody[wire.ApiTokenCreate],
     ) -> wire.ApiTokenCreated:
-        return await services.accounts.create_api_token(principal.user_id, data.name)
+        return await accounts.create_api_token(principal.user_id, data.name)
 
     @post(
         "/tokens/{token_id:int}/revoke",
@@ -98,11 +99,11 @@ class AuthController(Controller):
     )
     async def revoke_token(
         self,
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
         principal: NamedDependency[Principal],
         token_id: FromPath[int],
     ) -> Response[None]:
-        await services.accounts.revoke_api_token(principal, token_id)
+        await accounts.revoke_api_token(principal, token_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)
 
 
@@ -115,34 +116,34 @@ class UserController(Controller):
 
     @get("/", summary="Users of the commune")
     async def list_users(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self, accounts: NamedDependency[AccountService], principal: NamedDependency[Principal]
     ) -> list[wire.User]:
-        return await services.accounts.list_users(principal)
+        return await accounts.list_users(principal)
 
     @post("/", status_code=HTTP_201_CREATED, summary="Create a user in the commune")
     async def create_user(
         self,
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
         principal: NamedDependency[Principal],
         data: JSONBody[wire.UserCreate],
     ) -> wire.User:
-        return await services.accounts.create_user(principal.commune_code, data)
+        return await accounts.create_user(principal.commune_code, data)
 
     @get("/{user_id:int}", summary="One user")
     async def get_user(
         self,
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
         principal: NamedDependency[Principal],
         user_id: FromPath[int],
     ) -> wire.User:
-        return await services.accounts.get_user(principal, user_id)
+        return await accounts.get_user(principal, user_id)
 
     @patch("/{user_id:int}", summary="Change a user's name, role, password or active flag")
     async def update_user(
         self,
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
         principal: NamedDependency[Principal],
         user_id: FromPath[int],
         data: JSONBody[wire.UserUpdate],
     ) -> wire.User:
-        return await services.accounts.update_user(principal, user_id, data)
+        return await accounts.update_user(principal, user_id, data)

@@ -8,20 +8,21 @@ from typing import Any
 
 from msgspec import UNSET
 
-from backend.accounts.principal import Principal
-from backend.accounts.secrets import (
+from backend.accounts.tables import ApiToken, LoginSession, User
+from backend.auth.principal import Principal
+from backend.auth.secrets import (
     TokenKind,
     hash_password,
     hash_token,
     new_token,
     verify_password,
 )
-from backend.accounts.tables import ApiToken, LoginSession, User
 from backend.communes.tables import Commune
 from backend.context import Context
 from backend.db.engine import is_unique_violation
-from backend.errors import AppError, ErrorCode
+from backend.errors import AppError
 from schemas import accounts as wire
+from schemas.errors import ErrorCode
 
 __all__ = ["AccountService"]
 
@@ -166,6 +167,13 @@ class AccountService:
         )
         if not rows:
             raise AppError(ErrorCode.not_found, "Không tìm thấy mã truy cập.")
+
+    token_prefix = TokenKind.api
+    """Personal tokens are this service's to resolve (``backend.auth.TokenResolver``)."""
+
+    async def resolve_token(self, token: str, app_version: str | None) -> Principal | None:
+        """The staff member behind a personal token (the middleware's entry point)."""
+        return await self.principal_for_api_token(token)
 
     async def principal_for_api_token(self, token: str) -> Principal | None:
         """The staff member a bearer token belongs to, if it is live."""

@@ -6,8 +6,8 @@ from enum import StrEnum
 
 from piccolo.custom_types import Combinable
 
-from backend.accounts.principal import Principal
 from backend.audit.tables import AuditEntry
+from backend.auth.principal import Principal
 from backend.context import Context
 from schemas import audit as wire
 

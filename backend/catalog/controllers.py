@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
-from backend.accounts.principal import Principal, allow
-from backend.services import Services
+from backend.auth.principal import Principal, allow
+from backend.catalog.services import CatalogService
 from schemas import catalog as wire
 from schemas.accounts import Role
 
@@ -39,17 +39,17 @@ class ProcedureController(Controller):
     async def list_procedures(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
         since_revision: FromQuery[int | None] = None,
         include_inactive: FromQuery[bool] = False,
     ) -> Response[list[wire.Procedure] | None]:
-        revision = await services.catalog.revision(principal.commune_code)
+        revision = await catalog.revision(principal.commune_code)
         etag = _etag(principal.commune_code, revision)
         headers = {"ETag": etag, "X-Catalog-Revision": str(revision)}
         if request.headers.get("if-none-match") == etag:
             return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-        procedures = await services.catalog.procedures(
+        procedures = await catalog.procedures(
             principal, since_revision=since_revision, include_inactive=include_inactive
         )
         return Response(procedures, headers=headers)
@@ -57,17 +57,17 @@ class ProcedureController(Controller):
     @post("/", guards=_ADMIN, status_code=HTTP_201_CREATED, summary="Add a procedure")
     async def create_procedure(
         self,
-        services: NamedDependency[Services],
+        catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
         data: JSONBody[wire.ProcedureCreate],
     ) -> wire.Procedure:
-        return await services.catalog.create(principal, data)
+        return await catalog.create(principal, data)
 
     @get("/export", summary="The whole catalog as an import-ready JSON document")
     async def export_catalog(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self, catalog: NamedDependency[CatalogService], principal: NamedDependency[Principal]
     ) -> Response[wire.CatalogDocument]:
-        document = await services.catalog.export(principal)
+        document = await catalog.export(principal)
         filename = f"danh-muc-thu-tuc-{principal.commune_code}-r{document.revision}.json"
         return Response(
             document, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
@@ -81,30 +81,30 @@ class ProcedureController(Controller):
     )
     async def import_catalog(
         self,
-        services: NamedDependency[Services],
+        catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
         data: JSONBody[wire.CatalogDocument],
     ) -> wire.CatalogImportResult:
-        return await services.catalog.import_catalog(principal, data)
+        return await catalog.import_catalog(principal, data)
 
     @get("/{procedure_id:int}", summary="One procedure")
     async def get_procedure(
         self,
-        services: NamedDependency[Services],
+        catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
         procedure_id: FromPath[int],
     ) -> wire.Procedure:
-        return await services.catalog.get(principal, procedure_id)
+        return await catalog.get(principal, procedure_id)
 
     @patch("/{procedure_id:int}", guards=_ADMIN, summary="Change a procedure")
     async def update_procedure(
         self,
-        services: NamedDependency[Services],
+        catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
         procedure_id: FromPath[int],
         data: JSONBody[wire.ProcedureUpdate],
     ) -> wire.Procedure:
-        return await services.catalog.update(principal, procedure_id, data)
+        return await catalog.update(principal, procedure_id, data)
 
     @delete(
         "/{procedure_id:int}",
@@ -114,9 +114,9 @@ class ProcedureController(Controller):
     )
     async def retire_procedure(
         self,
-        services: NamedDependency[Services],
+        catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
         procedure_id: FromPath[int],
     ) -> Response[None]:
-        await services.catalog.retire(principal, procedure_id)
+        await catalog.retire(principal, procedure_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)

@@ -7,14 +7,15 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from backend.accounts.principal import Principal
+from backend.auth.principal import Principal
 from backend.catalog.tables import Procedure
 from backend.context import Context
 from backend.db.counters import current_value, next_value
 from backend.db.engine import is_unique_violation
-from backend.errors import AppError, ErrorCode
+from backend.errors import AppError
 from schemas import catalog as wire
 from schemas.common import FieldError
+from schemas.errors import ErrorCode
 
 __all__ = ["CatalogService", "catalog_counter"]
 
@@ -102,6 +103,24 @@ class CatalogService:
         elif not include_inactive:
             query = query.where(Procedure.active == True)  # noqa: E712 - Piccolo SQL
         return [_procedure(r) for r in await query.order_by(Procedure.code)]
+
+    async def documents(
+        self, commune_code: str, procedure_code: str
+    ) -> list[wire.RequiredDocument] | None:
+        """The document list of an active procedure of the commune; ``None`` if it has none."""
+        row = (
+            await Procedure.select(Procedure.documents)
+            .where(
+                (Procedure.commune == commune_code)
+                & (Procedure.code == procedure_code)
+                & (Procedure.active == True)  # noqa: E712 - Piccolo SQL
+            )
+            .output(load_json=True)
+            .first()
+        )
+        if row is None:
+            return None
+        return msgspec.convert(row["documents"], list[wire.RequiredDocument])
 
     async def get(self, principal: Principal, procedure_id: int) -> wire.Procedure:
         """One procedure of the caller's commune."""

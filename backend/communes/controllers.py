@@ -7,8 +7,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.accounts.principal import Principal, allow
-from backend.services import Services
+from backend.auth.principal import Principal, allow
+from backend.communes.services import CommuneService
 from schemas import communes as wire
 from schemas.accounts import Role
 
@@ -25,18 +25,18 @@ class CommuneController(Controller):
 
     @get("/", summary="The caller's commune")
     async def get_commune(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self, communes: NamedDependency[CommuneService], principal: NamedDependency[Principal]
     ) -> wire.Commune:
-        return await services.communes.get(principal.commune_code)
+        return await communes.get(principal.commune_code)
 
     @patch("/", guards=_ADMIN, summary="Set the commune's agency code")
     async def update_commune(
         self,
-        services: NamedDependency[Services],
+        communes: NamedDependency[CommuneService],
         principal: NamedDependency[Principal],
         data: JSONBody[wire.CommuneUpdate],
     ) -> wire.Commune:
-        return await services.communes.update(principal, data)
+        return await communes.update(principal, data)
 
 
 class TeamController(Controller):
@@ -48,39 +48,39 @@ class TeamController(Controller):
     @get("/", summary="Teams of the commune")
     async def list_teams(
         self,
-        services: NamedDependency[Services],
+        communes: NamedDependency[CommuneService],
         principal: NamedDependency[Principal],
         include_inactive: FromQuery[bool] = False,
     ) -> list[wire.Team]:
-        return await services.communes.list_teams(principal, include_inactive=include_inactive)
+        return await communes.list_teams(principal, include_inactive=include_inactive)
 
     @post("/", guards=_ADMIN, status_code=HTTP_201_CREATED, summary="Create a team")
     async def create_team(
         self,
-        services: NamedDependency[Services],
+        communes: NamedDependency[CommuneService],
         principal: NamedDependency[Principal],
         data: JSONBody[wire.TeamCreate],
     ) -> wire.Team:
-        return await services.communes.create_team(principal, data)
+        return await communes.create_team(principal, data)
 
     @get("/{team_id:int}", summary="One team")
     async def get_team(
         self,
-        services: NamedDependency[Services],
+        communes: NamedDependency[CommuneService],
         principal: NamedDependency[Principal],
         team_id: FromPath[int],
     ) -> wire.Team:
-        return await services.communes.get_team(principal, team_id)
+        return await communes.get_team(principal, team_id)
 
     @patch("/{team_id:int}", guards=_ADMIN, summary="Change a team")
     async def update_team(
         self,
-        services: NamedDependency[Services],
+        communes: NamedDependency[CommuneService],
         principal: NamedDependency[Principal],
         team_id: FromPath[int],
         data: JSONBody[wire.TeamUpdate],
     ) -> wire.Team:
-        return await services.communes.update_team(principal, team_id, data)
+        return await communes.update_team(principal, team_id, data)
 
     @delete(
         "/{team_id:int}",
@@ -90,9 +90,9 @@ class TeamController(Controller):
     )
     async def delete_team(
         self,
-        services: NamedDependency[Services],
+        communes: NamedDependency[CommuneService],
         principal: NamedDependency[Principal],
         team_id: FromPath[int],
     ) -> Response[None]:
-        await services.communes.deactivate_team(principal, team_id)
+        await communes.deactivate_team(principal, team_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)

@@ -8,14 +8,15 @@ from typing import Any
 
 from msgspec import UNSET
 
-from backend.accounts.principal import Principal
+from backend.auth.principal import Principal
 from backend.communes.tables import Commune, Team
 from backend.communes.units import lookup_commune
 from backend.context import Context
 from backend.db.engine import is_unique_violation
-from backend.errors import AppError, ErrorCode
+from backend.errors import AppError
 from schemas import communes as wire
 from schemas.common import FieldError
+from schemas.errors import ErrorCode
 
 __all__ = ["CommuneService"]
 

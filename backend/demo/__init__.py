@@ -12,11 +12,11 @@ from importlib import resources
 
 import msgspec
 
-from backend.accounts.principal import Principal
 from backend.accounts.tables import User
+from backend.auth.principal import Principal
 from backend.communes.tables import Team
 from backend.demo.history import seed_history
-from backend.services import Services
+from backend.wiring import Services
 from schemas.accounts import Role, UserCreate
 from schemas.catalog import CatalogDocument
 from schemas.communes import TeamCreate, TeamKind

@@ -11,16 +11,16 @@ from datetime import UTC, datetime, time, timedelta
 import segno
 from PIL import Image, ImageDraw
 
-from backend.accounts.principal import Principal
-from backend.clock import FrozenClock
+from backend.auth.principal import Principal
+from backend.clock import VN_TZ, FrozenClock, local_date
 from backend.communes.tables import Team
-from backend.dossiers.services import VN_TZ, Actor, FieldCapture, local_date
-from backend.dossiers.states import Action
+from backend.dossiers.lifecycle import Actor, FieldCapture
 from backend.dossiers.tables import Dossier
-from backend.services import Services
+from backend.wiring import Services
 from media import fonts
 from schemas import dossiers as wire
 from schemas.accounts import Role
+from schemas.dossiers import Action
 
 __all__ = ["seed_history"]
 
@@ -118,12 +118,12 @@ async def seed_history(services: Services, commune: str, clerk: str, today: date
             if field
             else None
         )
-        dossier, _ = await rebuilt.dossiers.create(commune, create, actor, capture=capture)
+        dossier, _ = await rebuilt.lifecycle.create(commune, create, actor, capture=capture)
         count += 1
         if local_date(today) - day < timedelta(days=3):
             continue  # the newest ones wait in the inbox
         clock.set(at + timedelta(hours=2))
-        received = await rebuilt.dossiers.act(
+        received = await rebuilt.lifecycle.act(
             commune, dossier.id, Action.receive, wire.Receive(), actor
         )
         assert received.due_date is not None
@@ -134,7 +134,7 @@ async def seed_history(services: Services, commune: str, clerk: str, today: date
             continue
         clock.set(finish.astimezone(UTC))
         if n % 11 == 5:
-            await rebuilt.dossiers.act(
+            await rebuilt.lifecycle.act(
                 commune,
                 dossier.id,
                 Action.request_supplement,
@@ -150,9 +150,9 @@ async def seed_history(services: Services, commune: str, clerk: str, today: date
                 actor,
             )
             continue
-        await rebuilt.dossiers.act(commune, dossier.id, Action.start_processing,
+        await rebuilt.lifecycle.act(commune, dossier.id, Action.start_processing,
                                    wire.VersionCheck(), actor)  # fmt: skip
-        await rebuilt.dossiers.act(
+        await rebuilt.lifecycle.act(
             commune, dossier.id, Action.resolve, wire.Resolve(result_summary="Đã cấp"), actor
         )
     return count

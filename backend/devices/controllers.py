@@ -9,15 +9,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.accounts.principal import Principal, allow
-from backend.services import Services
+from backend.auth.principal import Principal, allow
+from backend.communes.services import CommuneService
+from backend.devices.services import DeviceService
 from schemas import devices as wire
 from schemas.accounts import Role
 
 __all__ = ["DeviceController", "EnrolmentController"]
 
 _ADMIN = [allow(Role.admin)]
-Deps = NamedDependency[Services]
 Who = NamedDependency[Principal]
 
 
@@ -36,12 +36,12 @@ class EnrolmentController(Controller):
     async def issue_code(
         self,
         request: Request[Any, Any, Any],
-        services: Deps,
+        devices: NamedDependency[DeviceService],
         principal: Who,
         team_id: FromPath[int],
     ) -> wire.EnrolmentCode:
         server = str(request.base_url).rstrip("/")
-        return await services.devices.issue_code(principal, team_id, server)
+        return await devices.issue_code(principal, team_id, server)
 
 
 class DeviceController(Controller):
@@ -58,19 +58,24 @@ class DeviceController(Controller):
         summary="Enrol a device with a one-time code; returns its bearer token once",
     )
     async def enroll(
-        self, services: Deps, data: JSONBody[wire.DeviceEnroll]
+        self,
+        communes: NamedDependency[CommuneService],
+        devices: NamedDependency[DeviceService],
+        data: JSONBody[wire.DeviceEnroll],
     ) -> wire.DeviceEnrolled:
-        device_id, token, team_id, commune_code = await services.devices.enroll(data)
+        device_id, token, team_id, commune_code = await devices.enroll(data)
         return wire.DeviceEnrolled(
             device_id=device_id,
             token=token,
-            team=await services.communes.team_in(commune_code, team_id),
-            commune=await services.communes.get(commune_code),
+            team=await communes.team_in(commune_code, team_id),
+            commune=await communes.get(commune_code),
         )
 
     @get("/", guards=_ADMIN, summary="Devices of the commune")
-    async def list_devices(self, services: Deps, principal: Who) -> list[wire.Device]:
-        return await services.devices.devices(principal)
+    async def list_devices(
+        self, devices: NamedDependency[DeviceService], principal: Who
+    ) -> list[wire.Device]:
+        return await devices.devices(principal)
 
     @post(
         "/{device_id:str}/revoke",
@@ -78,5 +83,7 @@ class DeviceController(Controller):
         status_code=HTTP_200_OK,
         summary="Revoke a device (lost phone): its next request is refused",
     )
-    async def revoke(self, services: Deps, principal: Who, device_id: FromPath[str]) -> wire.Device:
-        return await services.devices.revoke(principal, device_id)
+    async def revoke(
+        self, devices: NamedDependency[DeviceService], principal: Who, device_id: FromPath[str]
+    ) -> wire.Device:
+        return await devices.revoke(principal, device_id)

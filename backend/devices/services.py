@@ -12,13 +12,14 @@ from typing import Any
 import segno
 from ulid import ULID
 
-from backend.accounts.principal import DevicePrincipal, Principal
-from backend.accounts.secrets import TokenKind, hash_token, new_token
+from backend.auth.principal import DevicePrincipal, Principal
+from backend.auth.secrets import TokenKind, hash_token, new_token
 from backend.communes.tables import Team
 from backend.context import Context
 from backend.devices.tables import Device, EnrolmentCode
-from backend.errors import AppError, ErrorCode
+from backend.errors import AppError
 from schemas import devices as wire
+from schemas.errors import ErrorCode
 
 __all__ = ["ENROLMENT_TTL", "DeviceService", "normalise_code"]
 
@@ -141,6 +142,13 @@ class DeviceService:
                 )
             )
         return device_id, token, team_id, commune_code
+
+    token_prefix = TokenKind.device
+    """Device tokens are this service's to resolve (``backend.auth.TokenResolver``)."""
+
+    async def resolve_token(self, token: str, app_version: str | None) -> DevicePrincipal:
+        """The device a bearer token belongs to (the middleware's entry point)."""
+        return await self.principal_for_token(token, app_version)
 
     async def principal_for_token(self, token: str, app_version: str | None) -> DevicePrincipal:
         """The device a bearer token belongs to; a revoked device is told so (401)."""

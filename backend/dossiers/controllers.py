@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.accounts.principal import Principal, allow
-from backend.dossiers.services import Actor, InboxFilter
-from backend.dossiers.states import Action, Status
-from backend.services import Services
+from backend.auth.principal import Principal, allow, client_address
+from backend.dossiers.calendar import CalendarService
+from backend.dossiers.lifecycle import Actor, DossierLifecycle
+from backend.dossiers.queries import DossierQueries, InboxFilter
+from backend.dossiers.tracking import TrackingService
 from schemas import dossiers as wire
 from schemas.accounts import Role
+from schemas.dossiers import Action, Standing, Status
 
 __all__ = ["DossierController", "HolidayController", "TrackingController"]
 
 _STAFF = [allow(Role.admin, Role.clerk)]
 
 Id = FromPath[str]
-Deps = NamedDependency[Services]
 Who = NamedDependency[Principal]
+Queries = NamedDependency[DossierQueries]
+Lifecycle = NamedDependency[DossierLifecycle]
 
 
 class DossierController(Controller):
@@ -33,56 +36,66 @@ class DossierController(Controller):
 
     @post("/", guards=_STAFF, summary="Register a dossier brought to the counter")
     async def create_dossier(
-        self, services: Deps, principal: Who, data: JSONBody[wire.DossierCreate]
+        self, lifecycle: Lifecycle, principal: Who, data: JSONBody[wire.DossierCreate]
     ) -> Response[wire.Dossier]:
-        dossier, created = await services.dossiers.create(
-            principal.commune_code, data, Actor.of(principal)
-        )
+        dossier, created = await lifecycle.create(principal.commune_code, data, Actor.of(principal))
         return Response(dossier, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/", summary="The inbox: dossiers of the commune, newest first")
     async def list_dossiers(
         self,
-        services: Deps,
+        dossiers: Queries,
         principal: Who,
         status: FromQuery[list[int] | None] = None,
         team_id: FromQuery[int | None] = None,
         procedure_code: FromQuery[str | None] = None,
         channel: FromQuery[wire.Channel | None] = None,
-        overdue: FromQuery[bool | None] = None,
+        standing: FromQuery[Standing | None] = None,
+        overdue: Annotated[
+            bool | None, QueryParameter(description="The same as `standing=overdue`.")
+        ] = None,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> wire.DossierPage:
         statuses = [Status(s) for s in status or [] if s in Status._value2member_map_]
-        return await services.dossiers.inbox(
+        if overdue:
+            standing = Standing.overdue
+        return await dossiers.inbox(
             principal,
             InboxFilter(
                 statuses=statuses,
                 team_id=team_id,
                 procedure_code=procedure_code,
                 channel=channel,
-                overdue=overdue,
+                standing=standing,
                 q=q,
                 limit=limit,
                 offset=offset,
             ),
         )
 
-    @get("/{dossier_id:str}", summary="One dossier")
-    async def get_dossier(self, services: Deps, principal: Who, dossier_id: Id) -> wire.Dossier:
-        return await services.dossiers.get(principal, dossier_id)
+    @get("/{dossier_id:str}", summary="One dossier (the read is recorded in the audit trail)")
+    async def get_dossier(
+        self, request: Request[Any, Any, Any], dossiers: Queries, principal: Who, dossier_id: Id
+    ) -> wire.Dossier:
+        return await dossiers.get(principal, dossier_id, client=client_address(request))
 
     @get("/{dossier_id:str}/events", summary="The dossier's custody timeline")
     async def list_events(
-        self, services: Deps, principal: Who, dossier_id: Id
+        self, dossiers: Queries, principal: Who, dossier_id: Id
     ) -> list[wire.DossierEvent]:
-        return await services.dossiers.events(principal, dossier_id)
+        return await dossiers.events(principal, dossier_id)
 
     async def _act(
-        self, services: Services, principal: Principal, dossier_id: str, action: Action, body: Any
+        self,
+        lifecycle: DossierLifecycle,
+        principal: Principal,
+        dossier_id: str,
+        action: Action,
+        body: Any,
     ) -> wire.Dossier:
-        return await services.dossiers.act(
+        return await lifecycle.act(
             principal.commune_code, dossier_id, action, body, Actor.of(principal)
         )
 
@@ -93,9 +106,9 @@ class DossierController(Controller):
         summary="Receive (tiếp nhận): dossier code, due date, tracking token",
     )
     async def receive(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.Receive]
+        self, lifecycle: Lifecycle, principal: Who, dossier_id: Id, data: JSONBody[wire.Receive]
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.receive, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.receive, data)
 
     @post(
         "/{dossier_id:str}/refuse",
@@ -104,9 +117,9 @@ class DossierController(Controller):
         summary="Refuse (Mẫu 03), with the reason",
     )
     async def refuse(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.WithReason]
+        self, lifecycle: Lifecycle, principal: Who, dossier_id: Id, data: JSONBody[wire.WithReason]
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.refuse, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.refuse, data)
 
     @post(
         "/{dossier_id:str}/request-supplement",
@@ -116,12 +129,12 @@ class DossierController(Controller):
     )
     async def request_supplement(
         self,
-        services: Deps,
+        lifecycle: Lifecycle,
         principal: Who,
         dossier_id: Id,
         data: JSONBody[wire.RequestSupplement],
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.request_supplement, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.request_supplement, data)
 
     @post(
         "/{dossier_id:str}/supplement-arrived",
@@ -131,12 +144,12 @@ class DossierController(Controller):
     )
     async def supplement_arrived(
         self,
-        services: Deps,
+        lifecycle: Lifecycle,
         principal: Who,
         dossier_id: Id,
         data: JSONBody[wire.SupplementArrived],
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.supplement_arrived, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.supplement_arrived, data)
 
     @post(
         "/{dossier_id:str}/start-processing",
@@ -145,9 +158,13 @@ class DossierController(Controller):
         summary="Start processing",
     )
     async def start_processing(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.VersionCheck]
+        self,
+        lifecycle: Lifecycle,
+        principal: Who,
+        dossier_id: Id,
+        data: JSONBody[wire.VersionCheck],
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.start_processing, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.start_processing, data)
 
     @post(
         "/{dossier_id:str}/request-fee",
@@ -156,9 +173,9 @@ class DossierController(Controller):
         summary="Ask for a fee; the clock stops",
     )
     async def request_fee(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.RequestFee]
+        self, lifecycle: Lifecycle, principal: Who, dossier_id: Id, data: JSONBody[wire.RequestFee]
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.request_fee, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.request_fee, data)
 
     @post(
         "/{dossier_id:str}/record-payment",
@@ -167,9 +184,13 @@ class DossierController(Controller):
         summary="The fee was paid; processing resumes",
     )
     async def record_payment(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.RecordPayment]
+        self,
+        lifecycle: Lifecycle,
+        principal: Who,
+        dossier_id: Id,
+        data: JSONBody[wire.RecordPayment],
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.record_payment, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.record_payment, data)
 
     @post(
         "/{dossier_id:str}/stop",
@@ -178,9 +199,9 @@ class DossierController(Controller):
         summary="Stop processing (Mẫu 05), with the reason",
     )
     async def stop(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.WithReason]
+        self, lifecycle: Lifecycle, principal: Who, dossier_id: Id, data: JSONBody[wire.WithReason]
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.stop, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.stop, data)
 
     @post(
         "/{dossier_id:str}/withdraw",
@@ -189,9 +210,9 @@ class DossierController(Controller):
         summary="The citizen withdraws the dossier",
     )
     async def withdraw(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.Withdraw]
+        self, lifecycle: Lifecycle, principal: Who, dossier_id: Id, data: JSONBody[wire.Withdraw]
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.withdraw, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.withdraw, data)
 
     @post(
         "/{dossier_id:str}/resolve",
@@ -200,9 +221,9 @@ class DossierController(Controller):
         summary="Resolved, with the result summary",
     )
     async def resolve(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.Resolve]
+        self, lifecycle: Lifecycle, principal: Who, dossier_id: Id, data: JSONBody[wire.Resolve]
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.resolve, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.resolve, data)
 
     @post(
         "/{dossier_id:str}/return",
@@ -211,9 +232,13 @@ class DossierController(Controller):
         summary="Result returned at the counter or by post",
     )
     async def return_result(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.ReturnResult]
+        self,
+        lifecycle: Lifecycle,
+        principal: Who,
+        dossier_id: Id,
+        data: JSONBody[wire.ReturnResult],
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.return_result, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.return_result, data)
 
     @post(
         "/{dossier_id:str}/extend",
@@ -222,9 +247,9 @@ class DossierController(Controller):
         summary="Apology and new due date (Mẫu 04)",
     )
     async def extend(
-        self, services: Deps, principal: Who, dossier_id: Id, data: JSONBody[wire.Extend]
+        self, lifecycle: Lifecycle, principal: Who, dossier_id: Id, data: JSONBody[wire.Extend]
     ) -> wire.Dossier:
-        return await self._act(services, principal, dossier_id, Action.extend, data)
+        return await self._act(lifecycle, principal, dossier_id, Action.extend, data)
 
     @post(
         "/{dossier_id:str}/satisfaction",
@@ -234,12 +259,12 @@ class DossierController(Controller):
     )
     async def rate(
         self,
-        services: Deps,
+        lifecycle: Lifecycle,
         principal: Who,
         dossier_id: Id,
         data: JSONBody[wire.SatisfactionCreate],
     ) -> Response[None]:
-        await services.dossiers.rate(principal, dossier_id, data)
+        await lifecycle.rate(principal, dossier_id, data)
         return Response(None, status_code=HTTP_204_NO_CONTENT)
 
 
@@ -254,8 +279,10 @@ class TrackingController(Controller):
     opt = {"exclude_from_auth": True, "rate_limit": "tracking"}
 
     @get("/{code:str}", summary="Status of a dossier by its code and tracking token")
-    async def track(self, services: Deps, code: FromPath[str], t: Token = "") -> wire.TrackingInfo:
-        return await services.dossiers.track(code, t)
+    async def track(
+        self, tracking: NamedDependency[TrackingService], code: FromPath[str], t: Token = ""
+    ) -> wire.TrackingInfo:
+        return await tracking.track(code, t)
 
     @post(
         "/{code:str}/satisfaction",
@@ -264,13 +291,16 @@ class TrackingController(Controller):
     )
     async def rate(
         self,
-        services: Deps,
+        tracking: NamedDependency[TrackingService],
         code: FromPath[str],
         data: JSONBody[wire.SatisfactionCreate],
         t: Token = "",
     ) -> Response[None]:
-        await services.dossiers.rate_by_token(code, t, data)
+        await tracking.rate(code, t, data)
         return Response(None, status_code=HTTP_204_NO_CONTENT)
+
+
+Calendars = NamedDependency[CalendarService]
 
 
 class HolidayController(Controller):
@@ -281,13 +311,18 @@ class HolidayController(Controller):
 
     @get("/", summary="National holidays, make-up working days and overrides of a year")
     async def calendar(
-        self, services: Deps, principal: Who, year: Annotated[int, QueryParameter(ge=2000, le=2100)]
+        self,
+        calendars: Calendars,
+        principal: Who,
+        year: Annotated[int, QueryParameter(ge=2000, le=2100)],
     ) -> list[wire.CalendarDay]:
-        return await services.dossiers.calendar_days(principal, year)
+        return await calendars.calendar_days(principal, year)
 
     @get("/overrides", summary="The commune's overrides")
-    async def list_overrides(self, services: Deps, principal: Who) -> list[wire.HolidayOverride]:
-        return await services.dossiers.list_overrides(principal)
+    async def list_overrides(
+        self, calendars: Calendars, principal: Who
+    ) -> list[wire.HolidayOverride]:
+        return await calendars.list_overrides(principal)
 
     @post(
         "/overrides",
@@ -296,9 +331,9 @@ class HolidayController(Controller):
         summary="Add an extra day off or working day (due dates already given stay)",
     )
     async def add_override(
-        self, services: Deps, principal: Who, data: JSONBody[wire.HolidayOverrideCreate]
+        self, calendars: Calendars, principal: Who, data: JSONBody[wire.HolidayOverrideCreate]
     ) -> wire.HolidayOverride:
-        return await services.dossiers.add_override(principal, data)
+        return await calendars.add_override(principal, data)
 
     @delete(
         "/overrides/{override_id:int}",
@@ -307,7 +342,7 @@ class HolidayController(Controller):
         summary="Remove an override",
     )
     async def delete_override(
-        self, services: Deps, principal: Who, override_id: FromPath[int]
+        self, calendars: Calendars, principal: Who, override_id: FromPath[int]
     ) -> Response[None]:
-        await services.dossiers.delete_override(principal, override_id)
+        await calendars.delete_override(principal, override_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)

@@ -1,73 +1,22 @@
 """The dossier lifecycle: statuses as the national portal numbers them, and the legal moves.
 
-Pure: no I/O. Status codes and labels follow the national public service portal (DOMAIN.md).
+Pure: no I/O. The statuses and actions themselves (codes and labels, as the national public
+service portal numbers them) are wire types in ``schemas/dossiers.py``, shared with the clients.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from schemas.dossiers import Action, Status
 
 __all__ = [
     "ACTION_TARGET",
     "ALLOWED",
+    "CLOSED",
     "FINISHING",
     "PAUSING",
-    "Action",
     "IllegalTransitionError",
-    "Status",
     "next_status",
 ]
-
-
-class Status(IntEnum):
-    """Dossier status codes 1 to 10, as synced to the national portal."""
-
-    submitted = 1
-    received = 2
-    refused = 3
-    processing = 4
-    supplement_requested = 5
-    awaiting_fee = 6
-    withdrawn = 7
-    stopped = 8
-    resolved = 9
-    returned = 10
-
-    @property
-    def label(self) -> str:
-        """The Vietnamese name clerks and citizens read."""
-        return _LABELS[self]
-
-
-_LABELS = {
-    Status.submitted: "Mới đăng ký",
-    Status.received: "Được tiếp nhận",
-    Status.refused: "Không được tiếp nhận",
-    Status.processing: "Đang xử lý",
-    Status.supplement_requested: "Yêu cầu bổ sung giấy tờ",
-    Status.awaiting_fee: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    Status.withdrawn: "Công dân yêu cầu rút hồ sơ",
-    Status.stopped: "Dừng xử lý",
-    Status.resolved: "Đã xử lý xong",
-    Status.returned: "Đã trả kết quả",
-}
-
-
-class Action(StrEnum):
-    """What a clerk, a device or a citizen does to a dossier (the URL's ``{action}``)."""
-
-    receive = "receive"
-    refuse = "refuse"
-    request_supplement = "request-supplement"
-    supplement_arrived = "supplement-arrived"
-    start_processing = "start-processing"
-    request_fee = "request-fee"
-    record_payment = "record-payment"
-    stop = "stop"
-    withdraw = "withdraw"
-    resolve = "resolve"
-    return_result = "return"
-    extend = "extend"
 
 
 ACTION_TARGET: dict[Action, Status | None] = {
@@ -123,6 +72,9 @@ PAUSING = frozenset({Status.supplement_requested, Status.awaiting_fee})
 
 FINISHING = frozenset({Status.resolved, Status.returned, Status.stopped, Status.refused})
 """Entering the first of these after receipt finishes the dossier for timeliness."""
+
+CLOSED = FINISHING | {Status.withdrawn}
+"""No deadline runs any more in these: the dossier's story has ended."""
 
 
 class IllegalTransitionError(Exception):

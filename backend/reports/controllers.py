@@ -9,11 +9,12 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from backend.accounts.principal import Principal
-from backend.errors import AppError, ErrorCode
+from backend.auth.principal import Principal
+from backend.errors import AppError
 from backend.reports.render import report_csv
-from backend.services import Services
+from backend.reports.services import ReportService
 from schemas import reports as wire
+from schemas.errors import ErrorCode
 
 __all__ = ["ReportController"]
 
@@ -26,7 +27,7 @@ GroupParam = Annotated[wire.GroupBy, QueryParameter(name="group_by")]
 
 
 async def provide_report(
-    services: NamedDependency[Services],
+    reports: NamedDependency[ReportService],
     principal: NamedDependency[Principal],
     date_from: From,
     date_to: To,
@@ -38,7 +39,7 @@ async def provide_report(
     """The report the query asks for, of the caller's own commune only."""
     if commune is not None and commune != principal.commune_code:
         raise AppError(ErrorCode.forbidden, "Chỉ xem được báo cáo của xã mình.")
-    return await services.reports.timeliness(
+    return await reports.timeliness(
         principal.commune_code,
         date_from,
         date_to,

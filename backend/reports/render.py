@@ -11,13 +11,7 @@ from schemas.dossiers import SatisfactionLevel
 
 __all__ = ["CSV_HEADER", "report_csv", "report_text", "row_text"]
 
-_LEVEL_LABELS = {
-    SatisfactionLevel.very_satisfied: "Rất hài lòng",
-    SatisfactionLevel.satisfied: "Hài lòng",
-    SatisfactionLevel.neutral: "Bình thường",
-    SatisfactionLevel.dissatisfied: "Không hài lòng",
-    SatisfactionLevel.very_dissatisfied: "Rất không hài lòng",
-}
+_LEVEL_LABELS = {level: level.label for level in SatisfactionLevel}
 
 CSV_HEADER = [
     "Nhóm",

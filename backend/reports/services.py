@@ -5,7 +5,9 @@ Definitions (DOMAIN.md, "Timeliness and reports"), with dates in Vietnam time:
 - resolved: finished (first of resolved, returned, stopped, refused after receipt) in the
   period, split by the timeliness fixed when it finished; percentages are of resolved;
 - in progress: received by the end of the period, not finished and not withdrawn by then,
-  within deadline or overdue at the period's last day (against the due date as it stands);
+  within deadline, overdue or paused at the period's last day, as ``deadlines.standing``
+  decides (against the due date as it stands; a pause that began after the period counts as
+  the clock running);
 - refused and supplement requests: those actions taken in the period;
 - field captured: the share of received dossiers captured by a team or a residential point;
 - satisfaction: ratings given in the period.
@@ -21,16 +23,17 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
+from backend.clock import VN_TZ
 from backend.communes.tables import Commune, Team
 from backend.context import Context
-from backend.dossiers.rules import Timeliness, classify_open
-from backend.dossiers.services import VN_TZ
-from backend.dossiers.states import Action
+from backend.dossiers.deadlines import standing
+from backend.dossiers.states import PAUSING
 from backend.dossiers.tables import Dossier, DossierEvent, Satisfaction
-from backend.errors import AppError, ErrorCode
+from backend.errors import AppError
 from backend.reports.shares import percent, split_percent
 from schemas import reports as wire
-from schemas.dossiers import Channel, SatisfactionLevel
+from schemas.dossiers import Action, Channel, SatisfactionLevel, Standing, Status
+from schemas.errors import ErrorCode
 
 __all__ = ["ReportService"]
 
@@ -46,6 +49,7 @@ class _Tally:
     finished: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     within: int = 0
     overdue: int = 0
+    paused: int = 0
     refused: int = 0
     supplement_requests: int = 0
     satisfaction: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -64,7 +68,10 @@ class _Tally:
                 late=wire.Share(counts[2], late),
             ),
             in_progress=wire.InProgress(
-                total=self.within + self.overdue, within=self.within, overdue=self.overdue
+                total=self.within + self.overdue + self.paused,
+                within=self.within,
+                overdue=self.overdue,
+                paused=self.paused,
             ),
             refused=self.refused,
             supplement_requests=self.supplement_requests,
@@ -129,6 +136,8 @@ class ReportService:
             Dossier.due_date,
             Dossier.finished_at,
             Dossier.timeliness,
+            Dossier.status,
+            Dossier.paused_since,
         ).where(
             scope
             & (Dossier.received_at < end)
@@ -153,10 +162,13 @@ class ReportService:
                 if finished is not None and start <= finished < end and row["timeliness"]:
                     t.finished[row["timeliness"]] += 1
                 elif (finished is None or finished >= end) and row["id"] not in withdrawn:
-                    if classify_open(row["due_date"], date_to) is Timeliness.within:
-                        t.within += 1
-                    else:
+                    at_end = _standing_at_end(row, end, date_to)
+                    if at_end is Standing.paused:
+                        t.paused += 1
+                    elif at_end is Standing.overdue:
                         t.overdue += 1
+                    else:
+                        t.within += 1
 
         events = await DossierEvent.select(
             DossierEvent.action,
@@ -222,6 +234,19 @@ class ReportService:
         if group_by is wire.GroupBy.procedure:
             return lambda row: (row["procedure_code"], row["procedure_name"])
         return lambda row: ("all", "Tổng cộng")
+
+
+def _standing_at_end(row: dict[str, Any], end: datetime, last_day: date) -> Standing:
+    """Where an open dossier stood on the period's last day.
+
+    Its status now stands for its status then, except that a pause begun after the period
+    did not stop the clock within it, and a dossier finished after it was still running.
+    """
+    status = Status(row["status"])
+    paused = status in PAUSING and row["paused_since"] is not None and row["paused_since"] < end
+    if not paused:
+        status = Status.processing
+    return standing(status, row["due_date"], last_day)
 
 
 def _through(dossier: Any, team_id: int | None, procedure_code: str | None) -> Combinable:

@@ -9,8 +9,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
-from backend.accounts.principal import DevicePrincipal, device_of
-from backend.services import Services
+from backend.auth.principal import DevicePrincipal, device_of
+from backend.sync.services import BatchService, SyncService
 from schemas import sync as wire
 
 __all__ = ["SyncController"]
@@ -36,11 +36,11 @@ class SyncController(Controller):
     async def bootstrap(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        sync: NamedDependency[SyncService],
         device: NamedDependency[DevicePrincipal],
     ) -> Response[wire.Bootstrap | None]:
-        boot = await services.sync.bootstrap(device)
-        etag = services.sync.bootstrap_etag(boot)
+        boot = await sync.bootstrap(device)
+        etag = sync.bootstrap_etag(boot)
         if request.headers.get("if-none-match") == etag:
             return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(boot, headers={"ETag": etag})
@@ -52,11 +52,11 @@ class SyncController(Controller):
     )
     async def submit_batch(
         self,
-        services: NamedDependency[Services],
+        batches: NamedDependency[BatchService],
         device: NamedDependency[DevicePrincipal],
         data: JSONBody[wire.BatchManifest],
     ) -> Response[wire.BatchAccepted]:
-        accepted, created = await services.batches.submit(device, data)
+        accepted, created = await batches.submit(device, data)
         return Response(accepted, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @post(
@@ -66,11 +66,11 @@ class SyncController(Controller):
     )
     async def commit_batch(
         self,
-        services: NamedDependency[Services],
+        batches: NamedDependency[BatchService],
         device: NamedDependency[DevicePrincipal],
         batch_id: FromPath[str],
     ) -> wire.BatchCommitted:
-        return await services.batches.commit(device, batch_id)
+        return await batches.commit(device, batch_id)
 
     @get(
         "/changes",
@@ -78,12 +78,12 @@ class SyncController(Controller):
     )
     async def changes(
         self,
-        services: NamedDependency[Services],
+        sync: NamedDependency[SyncService],
         device: NamedDependency[DevicePrincipal],
         since: Annotated[int, QueryParameter(ge=0)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> wire.ChangePage:
-        return await services.sync.changes(device, since, limit)
+        return await sync.changes(device, since, limit)
 
     @post(
         "/reconcile",
@@ -92,8 +92,8 @@ class SyncController(Controller):
     )
     async def reconcile(
         self,
-        services: NamedDependency[Services],
+        sync: NamedDependency[SyncService],
         device: NamedDependency[DevicePrincipal],
         data: JSONBody[wire.ReconcileRequest],
     ) -> wire.Reconciliation:
-        return await services.sync.reconcile(device, data)
+        return await sync.reconcile(device, data)

@@ -10,31 +10,36 @@ from typing import Any
 import msgspec
 from piccolo.custom_types import Combinable
 
-from backend.accounts.principal import DevicePrincipal
+from backend.auth.principal import DevicePrincipal
 from backend.catalog.services import CatalogService
-from backend.catalog.tables import Procedure
+from backend.clock import local_date
 from backend.communes.services import CommuneService
 from backend.communes.tables import Team
 from backend.context import Context
-from backend.dossiers.services import Actor, DossierService, FieldCapture
-from backend.dossiers.states import Action, Status
+from backend.dossiers.lifecycle import Actor, DossierLifecycle, FieldCapture
+from backend.dossiers.queries import DossierQueries, standing_of
 from backend.dossiers.tables import Dossier, DossierEvent
-from backend.errors import AppError, ErrorCode
-from backend.sync.checks import BlobChecks
+from backend.errors import AppError
+from backend.scans.checks import BlobChecks
 from backend.sync.tables import SyncBatch
 from media.cccd import parse_cccd
 from media.errors import CccdError
 from media.images import ACCEPTED_TYPES
 from schemas import sync as wire
+from schemas.catalog import check_documents
 from schemas.cccd import ID_CARD_DOCUMENT
 from schemas.common import FieldError
 from schemas.dossiers import (
+    Action,
     Channel,
     DossierCreate,
+    EventPayload,
     SatisfactionCreate,
-    StatusInfo,
+    Status,
     SupplementArrived,
 )
+from schemas.errors import ErrorCode
+from schemas.sync import BatchPhase, ItemKind, Outcome
 
 __all__ = ["CHUNK_BYTES", "MAX_DOSSIERS_PER_BATCH", "BatchService", "SyncService"]
 
@@ -84,6 +89,8 @@ class SyncService:
                 DossierEvent.dossier,
                 DossierEvent.dossier.code.as_alias("code"),
                 DossierEvent.dossier.due_date.as_alias("due_date"),
+                DossierEvent.dossier.status.as_alias("status"),
+                DossierEvent.dossier.finished_at.as_alias("finished_at"),
                 DossierEvent.action,
                 DossierEvent.to_status,
                 DossierEvent.at,
@@ -95,6 +102,7 @@ class SyncService:
             .output(load_json=True)
         )
         page = rows[:limit]
+        today = local_date(self.ctx.clock.now())
         return wire.ChangePage(
             changes=[
                 wire.Change(
@@ -102,10 +110,11 @@ class SyncService:
                     dossier_id=r["dossier"],
                     dossier_code=r["code"],
                     action=r["action"],
-                    status=StatusInfo(code=r["to_status"], label=Status(r["to_status"]).label),
+                    status=Status(r["to_status"]).info,
                     due_date=r["due_date"],
                     at=r["at"],
-                    payload=r["payload"],
+                    payload=msgspec.convert(r["payload"], EventPayload),
+                    standing=standing_of(r, today),
                 )
                 for r in page
             ],
@@ -138,11 +147,11 @@ class SyncService:
                 wire.BatchState(
                     batch_id=b,
                     state=(
-                        "unknown"
+                        BatchPhase.unknown
                         if b not in batches
-                        else "committed"
+                        else BatchPhase.committed
                         if batches[b]["result"] is not None
-                        else "open"
+                        else BatchPhase.open
                     ),
                     result=(
                         msgspec.convert(batches[b]["result"], wire.BatchCommitted)
@@ -156,13 +165,7 @@ class SyncService:
                 wire.DossierState(
                     dossier_id=d,
                     held=d in dossiers,
-                    status=(
-                        StatusInfo(
-                            code=dossiers[d]["status"], label=Status(dossiers[d]["status"]).label
-                        )
-                        if d in dossiers
-                        else None
-                    ),
+                    status=Status(dossiers[d]["status"]).info if d in dossiers else None,
                     code=dossiers[d]["code"] if d in dossiers else None,
                 )
                 for d in request.dossier_ids
@@ -180,9 +183,18 @@ class SyncService:
 class BatchService:
     """Manifests and commits of device batches."""
 
-    def __init__(self, ctx: Context, dossiers: DossierService, checks: BlobChecks) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        lifecycle: DossierLifecycle,
+        dossiers: DossierQueries,
+        catalog: CatalogService,
+        checks: BlobChecks,
+    ) -> None:
         self.ctx = ctx
+        self.lifecycle = lifecycle
         self.dossiers = dossiers
+        self.catalog = catalog
         self.checks = checks
 
     async def recent(self, commune_code: str, limit: int = 10) -> list[wire.BatchSummary]:
@@ -204,9 +216,10 @@ class BatchService:
         )
         summaries = []
         for row in rows:
-            outcomes: dict[str, int] = {}
+            outcomes: dict[Outcome, int] = {}
             for result in (row["result"] or {}).get("results", []):
-                outcomes[result["outcome"]] = outcomes.get(result["outcome"], 0) + 1
+                outcome = Outcome(result["outcome"])
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
             summaries.append(
                 wire.BatchSummary(
                     batch_id=row["id"],
@@ -258,7 +271,7 @@ class BatchService:
         return (
             wire.BatchAccepted(
                 batch_id=manifest.batch_id,
-                state="committed" if committed else "open",
+                state=BatchPhase.committed if committed else BatchPhase.open,
                 missing_blobs=[] if committed else missing,
                 upload_url="/api/v1/uploads",
             ),
@@ -351,7 +364,7 @@ class BatchService:
             case wire.NewDossier():
                 problem = await self._reject_reason(commune, item, inspection)
                 if problem is not None:
-                    return _result(index, "dossier", item.id, "rejected", *problem)
+                    return _result(index, ItemKind.dossier, item.id, Outcome.rejected, *problem)
                 data = DossierCreate(
                     id=item.id,
                     procedure_code=item.procedure_code,
@@ -371,25 +384,33 @@ class BatchService:
                     uploaded_at=batch["created_at"],
                 )
                 try:
-                    _, created = await self.dossiers.create(commune, data, actor, capture=capture)
+                    _, created = await self.lifecycle.create(commune, data, actor, capture=capture)
                 except AppError as exc:
-                    return _result(index, "dossier", item.id, "conflict", exc.code, exc.detail)
-                return _result(index, "dossier", item.id, "accepted" if created else "duplicate")
+                    return _result(
+                        index, ItemKind.dossier, item.id, Outcome.conflict, exc.code, exc.detail
+                    )
+                outcome = Outcome.accepted if created else Outcome.duplicate
+                return _result(index, ItemKind.dossier, item.id, outcome)
             case wire.Supplement():
                 return await self._supplement(index, item, commune, inspection.invalid, actor)
             case wire.Rating():
                 try:
-                    await self.dossiers.get_for(commune, item.dossier_id)
-                    await self.dossiers.record_rating(
+                    await self.dossiers.row(commune, item.dossier_id)
+                    await self.lifecycle.record_rating(
                         item.dossier_id,
                         SatisfactionCreate(level=item.level, comment=item.comment),
                         "device",
                     )
                 except AppError as exc:
                     return _result(
-                        index, "rating", item.dossier_id, "rejected", exc.code, exc.detail
+                        index,
+                        ItemKind.rating,
+                        item.dossier_id,
+                        Outcome.rejected,
+                        exc.code,
+                        exc.detail,
                     )
-                return _result(index, "rating", item.dossier_id, "accepted")
+                return _result(index, ItemKind.rating, item.dossier_id, Outcome.accepted)
         raise AssertionError(f"unknown batch item {item!r}")  # pragma: no cover
 
     async def _reject_reason(
@@ -398,31 +419,15 @@ class BatchService:
         """Why a field dossier cannot be accepted, or ``None``; checked before any write."""
         if not item.consent:
             return ErrorCode.consent_required, "Thiếu sự đồng ý của người nộp."
-        procedure = (
-            await Procedure.select(Procedure.documents)
-            .where(
-                (Procedure.commune == commune)
-                & (Procedure.code == item.procedure_code)
-                & (Procedure.active == True)  # noqa: E712 - Piccolo SQL
-            )
-            .output(load_json=True)
-            .first()
-        )
-        if procedure is None:
+        documents = await self.catalog.documents(commune, item.procedure_code)
+        if documents is None:
             return (
                 ErrorCode.unknown_procedure,
                 f"Thủ tục {item.procedure_code} không có trong danh mục.",
             )
-        keys = {d["key"] for d in procedure["documents"]}
-        given = {d.key for d in item.documents}
-        if given - keys:
-            return ErrorCode.unknown_document, f"Giấy tờ lạ: {', '.join(sorted(given - keys))}."
-        required = {d["key"] for d in procedure["documents"] if d.get("required", True)}
-        if required - given:
-            return (
-                ErrorCode.missing_document,
-                f"Thiếu giấy tờ bắt buộc: {', '.join(sorted(required - given))}.",
-            )
+        problem = check_documents(documents, (d.key for d in item.documents))
+        if problem is not None:
+            return problem.code, problem.detail
         bad = [
             inspection.invalid[d.sha256] for d in item.documents if d.sha256 in inspection.invalid
         ]
@@ -462,15 +467,16 @@ class BatchService:
         else:
             where &= Dossier.code == (item.dossier_code or "")
         row = await Dossier.select(Dossier.id).where(where).first()
+        kind, rejected = ItemKind.supplement, Outcome.rejected
         if row is None:
-            return _result(index, "supplement", item.dossier_id, "rejected", ErrorCode.not_found,
+            return _result(index, kind, item.dossier_id, rejected, ErrorCode.not_found,
                            "Không tìm thấy hồ sơ cần bổ sung.")  # fmt: skip
         bad = [invalid[d.sha256] for d in item.documents if d.sha256 in invalid]
         if bad:
-            return _result(index, "supplement", row["id"], "rejected", ErrorCode.invalid_image,
+            return _result(index, kind, row["id"], rejected, ErrorCode.invalid_image,
                            "; ".join(bad))  # fmt: skip
         try:
-            await self.dossiers.act(
+            await self.lifecycle.act(
                 commune,
                 row["id"],
                 Action.supplement_arrived,
@@ -478,15 +484,15 @@ class BatchService:
                 actor,
             )
         except AppError as exc:
-            return _result(index, "supplement", row["id"], "rejected", exc.code, exc.detail)
-        return _result(index, "supplement", row["id"], "accepted")
+            return _result(index, kind, row["id"], rejected, exc.code, exc.detail)
+        return _result(index, kind, row["id"], Outcome.accepted)
 
 
 def _result(
     index: int,
-    kind: str,
+    kind: ItemKind,
     dossier_id: str | None,
-    outcome: str,
+    outcome: Outcome,
     code: ErrorCode | None = None,
     detail: str = "",
 ) -> wire.ItemResult:

@@ -12,22 +12,22 @@ from litestar.enums import HttpMethod
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.accounts.principal import DevicePrincipal, device_of
-from backend.errors import ErrorCode
-from backend.services import Services
+from backend.auth.principal import DevicePrincipal, device_of
+from backend.settings import Settings
 from backend.sync.uploads import (
     TUS_EXTENSIONS,
     TUS_HEADERS,
     TUS_VERSION,
+    UploadService,
     UploadState,
     parse_metadata,
     tus_error,
 )
+from schemas.errors import ErrorCode
 
 __all__ = ["UploadController"]
 
 OFFSET_STREAM = "application/offset+octet-stream"
-Deps = NamedDependency[Services]
 Dev = NamedDependency[DevicePrincipal]
 
 
@@ -66,7 +66,7 @@ class UploadController(Controller):
         summary="What this tus server supports",
         include_in_schema=True,
     )
-    async def capabilities(self, services: Deps) -> Response[None]:
+    async def capabilities(self, settings: NamedDependency[Settings]) -> Response[None]:
         return Response(
             None,
             status_code=HTTP_204_NO_CONTENT,
@@ -75,7 +75,7 @@ class UploadController(Controller):
                 "Tus-Version": TUS_VERSION,
                 "Tus-Extension": TUS_EXTENSIONS,
                 "Tus-Checksum-Algorithm": "sha1,sha256",
-                "Tus-Max-Size": str(services.ctx.settings.max_blob_bytes),
+                "Tus-Max-Size": str(settings.max_blob_bytes),
             },
         )
 
@@ -85,13 +85,13 @@ class UploadController(Controller):
         summary="Create an upload (Upload-Length; Upload-Metadata with sha256 and media_type)",
     )
     async def create(
-        self, request: Request[Any, Any, Any], services: Deps, device: Dev
+        self, request: Request[Any, Any, Any], uploads: NamedDependency[UploadService], device: Dev
     ) -> Response[None]:
         raw_length = request.headers.get("upload-length", "")
         if not raw_length.isdigit():
             raise tus_error(ErrorCode.validation_failed, "Upload-Length is required")
         metadata = parse_metadata(request.headers.get("upload-metadata"))
-        state = await services.uploads.create(device, int(raw_length), metadata)
+        state = await uploads.create(device, int(raw_length), metadata)
         location = f"{str(request.base_url).rstrip('/')}/api/v1/uploads/{state.id}"
         return Response(
             None,
@@ -100,8 +100,10 @@ class UploadController(Controller):
         )
 
     @head("/{upload_id:str}", summary="The offset to resume from")
-    async def status(self, services: Deps, device: Dev, upload_id: FromPath[str]) -> Response[None]:
-        state = await services.uploads.state(device, upload_id)
+    async def status(
+        self, uploads: NamedDependency[UploadService], device: Dev, upload_id: FromPath[str]
+    ) -> Response[None]:
+        state = await uploads.state(device, upload_id)
         return Response(None, headers=_headers(state))
 
     @patch(
@@ -113,7 +115,11 @@ class UploadController(Controller):
         summary="Append bytes at Upload-Offset (streamed, never buffered whole)",
     )
     async def append(
-        self, request: Request[Any, Any, Any], services: Deps, device: Dev, upload_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        uploads: NamedDependency[UploadService],
+        device: Dev,
+        upload_id: FromPath[str],
     ) -> Response[None]:
         if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_STREAM:
             raise tus_error(
@@ -122,7 +128,7 @@ class UploadController(Controller):
         raw_offset = request.headers.get("upload-offset", "")
         if not raw_offset.isdigit():
             raise tus_error(ErrorCode.validation_failed, "Upload-Offset is required")
-        state = await services.uploads.append(
+        state = await uploads.append(
             device,
             upload_id,
             int(raw_offset),
@@ -133,7 +139,7 @@ class UploadController(Controller):
 
     @delete("/{upload_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Terminate an upload")
     async def terminate(
-        self, services: Deps, device: Dev, upload_id: FromPath[str]
+        self, uploads: NamedDependency[UploadService], device: Dev, upload_id: FromPath[str]
     ) -> Response[None]:
-        await services.uploads.terminate(device, upload_id)
+        await uploads.terminate(device, upload_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT, headers=dict(TUS_HEADERS))

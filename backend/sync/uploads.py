@@ -28,14 +28,15 @@ from typing import Any
 import aiofiles
 import aiofiles.os
 
-from backend.accounts.principal import DevicePrincipal
+from backend.auth.principal import DevicePrincipal
 from backend.context import Context
-from backend.errors import AppError, ErrorCode
-from backend.sync.checks import BlobChecks
+from backend.errors import AppError
+from backend.scans.checks import BlobChecks
 from backend.sync.tables import Upload
 from media.errors import ChecksumMismatchError
 from media.images import ACCEPTED_TYPES
 from media.store import check_sha256
+from schemas.errors import ErrorCode
 
 __all__ = [
     "TUS_EXTENSIONS",

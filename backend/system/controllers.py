@@ -8,9 +8,10 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from backend import __version__
+from backend.db.engine import Database
 from backend.db.migrate import known_migrations, pending_ids
-from backend.errors import AppError, ErrorCode
-from backend.services import Services
+from backend.errors import AppError
+from schemas.errors import ErrorCode
 from schemas.system import Health, Readiness
 
 __all__ = ["SystemController"]
@@ -33,8 +34,7 @@ class SystemController(Controller):
         exclude_from_auth=True,
         summary="The database answers and all migrations are applied (else 503 not_ready)",
     )
-    async def ready(self, services: NamedDependency[Services]) -> Readiness:
-        db = services.ctx.db
+    async def ready(self, db: NamedDependency[Database]) -> Readiness:
         try:
             pending = await pending_ids(db)
         except Exception as exc:

@@ -19,7 +19,6 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from backend.errors import CATALOGUE, ErrorCode
 from backend.web.admin import AdminPages
 from backend.web.auth import AuthPages
 from backend.web.clerk import ClerkPages
@@ -27,6 +26,7 @@ from backend.web.printing import PrintPages
 from backend.web.public import PublicPages
 from backend.web.render import environment, page
 from backend.web.reports import ReportPages
+from schemas.errors import CATALOGUE, ErrorCode
 
 __all__ = ["PAGE_CONTROLLERS", "page_error", "static_files", "template_config"]
 

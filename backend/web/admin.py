@@ -4,20 +4,26 @@ and the audit trail. Each form goes through the same services as the API."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from backend.accounts.middleware import form_csrf_guard
-from backend.accounts.principal import allow, principal_of
-from backend.errors import CATALOGUE, AppError, ErrorCode
-from backend.services import Services
+from backend.accounts.services import AccountService
+from backend.audit.services import AuditService
+from backend.auth.middleware import form_csrf_guard
+from backend.auth.principal import allow, principal_of
+from backend.catalog.services import CatalogService
+from backend.communes.services import CommuneService
+from backend.devices.services import DeviceService
+from backend.dossiers.calendar import CalendarService
+from backend.errors import AppError
 from backend.web.forms import form_fields, to_struct
 from backend.web.render import page
 from schemas import accounts as accounts_wire
@@ -25,10 +31,11 @@ from schemas import catalog as catalog_wire
 from schemas import communes as communes_wire
 from schemas import dossiers as dossiers_wire
 from schemas.accounts import Role
+from schemas.communes import TeamKind
+from schemas.errors import CATALOGUE, ErrorCode
 
 __all__ = ["AdminPages", "parse_documents"]
 
-Deps = NamedDependency[Services]
 SECTIONS = [
     ("to", "Tổ lưu động, điểm tổ dân phố"),
     ("thiet-bi", "Thiết bị"),
@@ -38,7 +45,7 @@ SECTIONS = [
     ("nhat-ky", "Nhật ký truy cập"),
 ]
 ROLES = {"admin": "Quản trị", "clerk": "Cán bộ một cửa", "viewer": "Chỉ xem"}
-TEAM_KINDS = {"roaming": "Tổ lưu động", "residential_point": "Điểm tổ dân phố điện tử"}
+TEAM_KINDS = {kind.value: kind.label for kind in TeamKind}
 AUDIT_ACTIONS = {
     "view_dossier": "Xem hồ sơ",
     "view_scan": "Xem ảnh",
@@ -87,18 +94,34 @@ def documents_text(procedure: catalog_wire.Procedure | None) -> str:
     )
 
 
+@dataclass(frozen=True)
+class AdminConsole:
+    """The services the admin pages show and change (one dependency of theirs)."""
+
+    communes: NamedDependency[CommuneService]
+    devices: NamedDependency[DeviceService]
+    catalog: NamedDependency[CatalogService]
+    calendars: NamedDependency[CalendarService]
+    accounts: NamedDependency[AccountService]
+    audit: NamedDependency[AuditService]
+
+
+Console = NamedDependency[AdminConsole]
+
+
 class AdminPages(Controller):
     """Admin pages of the caller's commune."""
 
     path = "/quan-tri"
     include_in_schema = False
+    dependencies = {"console": Provide(AdminConsole, sync_to_thread=False)}
     opt = {"csrf": "form"}
     guards = [allow(Role.admin), form_csrf_guard]
 
     async def _render(
         self,
         request: Request[Any, Any, Any],
-        services: Services,
+        console: AdminConsole,
         section: str,
         *,
         status_code: int = 200,
@@ -119,26 +142,26 @@ class AdminPages(Controller):
             "request_base": str(request.base_url).rstrip("/"),
         }
         if section == "to":
-            context["teams"] = await services.communes.list_teams(principal, include_inactive=True)
+            context["teams"] = await console.communes.list_teams(principal, include_inactive=True)
             context["kinds"] = TEAM_KINDS
         elif section == "thiet-bi":
-            teams = await services.communes.list_teams(principal, include_inactive=True)
+            teams = await console.communes.list_teams(principal, include_inactive=True)
             context["teams"] = teams
             context["team_names"] = {t.id: t.name for t in teams}
-            context["devices"] = await services.devices.devices(principal)
+            context["devices"] = await console.devices.devices(principal)
         elif section == "thu-tuc":
-            context["procedures"] = await services.catalog.procedures(
+            context["procedures"] = await console.catalog.procedures(
                 principal, include_inactive=True
             )
         elif section == "ngay-nghi":
-            context["overrides"] = await services.dossiers.list_overrides(principal)
+            context["overrides"] = await console.calendars.list_overrides(principal)
         elif section == "nguoi-dung":
-            context["users"] = await services.accounts.list_users(principal)
+            context["users"] = await console.accounts.list_users(principal)
             context["roles"] = ROLES
         elif section == "nhat-ky":
-            context["entries"] = await services.audit.entries(principal)
+            context["entries"] = await console.audit.entries(principal)
             context["audit_actions"] = AUDIT_ACTIONS
-        commune = await services.communes.get(principal.commune_code)
+        commune = await console.communes.get(principal.commune_code)
         return page(
             request,
             f"admin/{section}.html",
@@ -150,7 +173,7 @@ class AdminPages(Controller):
     async def _guarded(
         self,
         request: Request[Any, Any, Any],
-        services: Services,
+        console: AdminConsole,
         section: str,
         work: Any,
         done: str,
@@ -163,7 +186,7 @@ class AdminPages(Controller):
                 raise
             return await self._render(
                 request,
-                services,
+                console,
                 section,
                 status_code=CATALOGUE[exc.code].status,
                 error=exc.detail,
@@ -178,17 +201,17 @@ class AdminPages(Controller):
     async def section(
         self,
         request: Request[Any, Any, Any],
-        services: Deps,
+        console: Console,
         xong: FromQuery[str] = "",
         sua: FromQuery[int | None] = None,
     ) -> Template:
         section = request.url.path.rstrip("/").rsplit("/", 1)[-1]
         editing = None
         if section == "thu-tuc" and sua is not None:
-            editing = await services.catalog.get(principal_of(request), sua)
+            editing = await console.catalog.get(principal_of(request), sua)
         return await self._render(
             request,
-            services,
+            console,
             section,
             flash="Đã lưu thay đổi." if xong else None,
             editing=editing,
@@ -198,40 +221,38 @@ class AdminPages(Controller):
     # --- teams ----------------------------------------------------------------------------
 
     @post("/to/them")
-    async def create_team(self, request: Request[Any, Any, Any], services: Deps) -> Response[Any]:
+    async def create_team(self, request: Request[Any, Any, Any], console: Console) -> Response[Any]:
         principal = principal_of(request)
         data = form_fields(await request.form())
 
         async def work() -> None:
-            await services.communes.create_team(
-                principal, to_struct(data, communes_wire.TeamCreate)
-            )
+            await console.communes.create_team(principal, to_struct(data, communes_wire.TeamCreate))
 
-        return await self._guarded(request, services, "to", work(), "tao-to")
+        return await self._guarded(request, console, "to", work(), "tao-to")
 
     @post("/to/{team_id:int}/ngung")
     async def deactivate_team(
-        self, request: Request[Any, Any, Any], services: Deps, team_id: FromPath[int]
+        self, request: Request[Any, Any, Any], console: Console, team_id: FromPath[int]
     ) -> Response[Any]:
         principal = principal_of(request)
-        await services.communes.deactivate_team(principal, team_id)
+        await console.communes.deactivate_team(principal, team_id)
         return Redirect("/quan-tri/to?xong=ngung", status_code=303)
 
     # --- devices --------------------------------------------------------------------------
 
     @post("/thiet-bi/ma-dang-ky")
-    async def enrolment_code(self, request: Request[Any, Any, Any], services: Deps) -> Template:
+    async def enrolment_code(self, request: Request[Any, Any, Any], console: Console) -> Template:
         principal = principal_of(request)
         form = await request.form()
         team = form.get("team_id", "")
         if not isinstance(team, str) or not team.isdigit():
             raise AppError(ErrorCode.validation_failed, "Hãy chọn một tổ.")
         server = str(request.base_url).rstrip("/")
-        issued = await services.devices.issue_code(principal, int(team), server)
+        issued = await console.devices.issue_code(principal, int(team), server)
         qr = segno.make(issued.qr_payload, error="m")
         return await self._render(
             request,
-            services,
+            console,
             "thiet-bi",
             issued=issued,
             issued_qr=qr.svg_inline(scale=5, omitsize=True, title="Mã QR đăng ký thiết bị"),
@@ -239,16 +260,16 @@ class AdminPages(Controller):
 
     @post("/thiet-bi/{device_id:str}/thu-hoi")
     async def revoke_device(
-        self, request: Request[Any, Any, Any], services: Deps, device_id: FromPath[str]
+        self, request: Request[Any, Any, Any], console: Console, device_id: FromPath[str]
     ) -> Response[Any]:
-        await services.devices.revoke(principal_of(request), device_id)
+        await console.devices.revoke(principal_of(request), device_id)
         return Redirect("/quan-tri/thiet-bi?xong=thu-hoi", status_code=303)
 
     # --- catalog --------------------------------------------------------------------------
 
     @post("/thu-tuc/luu")
     async def save_procedure(
-        self, request: Request[Any, Any, Any], services: Deps
+        self, request: Request[Any, Any, Any], console: Console
     ) -> Response[Any]:
         principal = principal_of(request)
         data = form_fields(await request.form())
@@ -257,29 +278,29 @@ class AdminPages(Controller):
 
         async def work() -> None:
             if procedure_id is None:
-                await services.catalog.create(
+                await console.catalog.create(
                     principal, to_struct(data, catalog_wire.ProcedureCreate)
                 )
             else:
                 data.pop("code", None)
                 data.setdefault("processing_days", None)
                 data.setdefault("fee_vnd", None)
-                await services.catalog.update(
+                await console.catalog.update(
                     principal, int(procedure_id), to_struct(data, catalog_wire.ProcedureUpdate)
                 )
 
-        return await self._guarded(request, services, "thu-tuc", work(), "luu-thu-tuc")
+        return await self._guarded(request, console, "thu-tuc", work(), "luu-thu-tuc")
 
     @post("/thu-tuc/{procedure_id:int}/ngung")
     async def retire_procedure(
-        self, request: Request[Any, Any, Any], services: Deps, procedure_id: FromPath[int]
+        self, request: Request[Any, Any, Any], console: Console, procedure_id: FromPath[int]
     ) -> Response[Any]:
-        await services.catalog.retire(principal_of(request), procedure_id)
+        await console.catalog.retire(principal_of(request), procedure_id)
         return Redirect("/quan-tri/thu-tuc?xong=ngung", status_code=303)
 
     @post("/thu-tuc/nhap")
     async def import_catalog(
-        self, request: Request[Any, Any, Any], services: Deps
+        self, request: Request[Any, Any, Any], console: Console
     ) -> Response[Any]:
         principal = principal_of(request)
         upload = (await request.form()).get("file")
@@ -296,50 +317,52 @@ class AdminPages(Controller):
                 raise AppError(
                     ErrorCode.validation_failed, f"Tệp danh mục không hợp lệ: {exc}"
                 ) from None
-            await services.catalog.import_catalog(principal, document)
+            await console.catalog.import_catalog(principal, document)
 
-        return await self._guarded(request, services, "thu-tuc", work(), "nhap")
+        return await self._guarded(request, console, "thu-tuc", work(), "nhap")
 
     # --- holidays -------------------------------------------------------------------------
 
     @post("/ngay-nghi/them")
-    async def add_override(self, request: Request[Any, Any, Any], services: Deps) -> Response[Any]:
+    async def add_override(
+        self, request: Request[Any, Any, Any], console: Console
+    ) -> Response[Any]:
         principal = principal_of(request)
         data = form_fields(await request.form())
 
         async def work() -> None:
-            await services.dossiers.add_override(
+            await console.calendars.add_override(
                 principal, to_struct(data, dossiers_wire.HolidayOverrideCreate)
             )
 
-        return await self._guarded(request, services, "ngay-nghi", work(), "them")
+        return await self._guarded(request, console, "ngay-nghi", work(), "them")
 
     @post("/ngay-nghi/{override_id:int}/xoa")
     async def delete_override(
-        self, request: Request[Any, Any, Any], services: Deps, override_id: FromPath[int]
+        self, request: Request[Any, Any, Any], console: Console, override_id: FromPath[int]
     ) -> Response[Any]:
-        await services.dossiers.delete_override(principal_of(request), override_id)
+        await console.calendars.delete_override(principal_of(request), override_id)
         return Redirect("/quan-tri/ngay-nghi?xong=xoa", status_code=303)
 
     # --- users ----------------------------------------------------------------------------
 
     @post("/nguoi-dung/them")
-    async def create_user(self, request: Request[Any, Any, Any], services: Deps) -> Response[Any]:
+    async def create_user(self, request: Request[Any, Any, Any], console: Console) -> Response[Any]:
         principal = principal_of(request)
         data = form_fields(await request.form())
 
         async def work() -> None:
-            await services.accounts.create_user(
+            await console.accounts.create_user(
                 principal.commune_code, to_struct(data, accounts_wire.UserCreate)
             )
 
-        return await self._guarded(request, services, "nguoi-dung", work(), "tao")
+        return await self._guarded(request, console, "nguoi-dung", work(), "tao")
 
     @post("/nguoi-dung/{user_id:int}/{change:str}")
     async def set_active(
         self,
         request: Request[Any, Any, Any],
-        services: Deps,
+        console: Console,
         user_id: FromPath[int],
         change: FromPath[str],
     ) -> Response[Any]:
@@ -349,6 +372,6 @@ class AdminPages(Controller):
         update = accounts_wire.UserUpdate(active=change == "mo")
 
         async def work() -> None:
-            await services.accounts.update_user(principal, user_id, update)
+            await console.accounts.update_user(principal, user_id, update)
 
-        return await self._guarded(request, services, "nguoi-dung", work(), change)
+        return await self._guarded(request, console, "nguoi-dung", work(), change)

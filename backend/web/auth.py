@@ -10,12 +10,14 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from backend.accounts.controllers import session_cookie
-from backend.accounts.middleware import SESSION_COOKIE, form_csrf_guard
-from backend.accounts.principal import principal_of
-from backend.errors import AppError, ErrorCode
-from backend.services import Services
+from backend.accounts.services import AccountService
+from backend.auth.middleware import SESSION_COOKIE, form_csrf_guard
+from backend.auth.principal import principal_of
+from backend.errors import AppError
+from backend.settings import Settings
 from backend.web.public import check_form_token
 from backend.web.render import form_token, page
+from schemas.errors import ErrorCode
 
 __all__ = ["AuthPages", "safe_next"]
 
@@ -56,13 +58,16 @@ class AuthPages(Controller):
 
     @post("/dang-nhap", opt={"exclude_from_auth": True, "rate_limit": "login"})
     async def login(
-        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        settings: NamedDependency[Settings],
     ) -> Response[Any]:
         form = await request.form()
         check_form_token(request, form.get("_csrf"))
         username = str(form.get("username", ""))
         try:
-            token, _ = await services.accounts.login(username, str(form.get("password", "")))
+            token, _ = await accounts.login(username, str(form.get("password", "")))
         except AppError as exc:
             if exc.code is not ErrorCode.invalid_credentials:
                 raise
@@ -76,14 +81,14 @@ class AuthPages(Controller):
                 error="Sai tên đăng nhập hoặc mật khẩu.",
             )
         response: Response[Any] = Redirect(safe_next(str(form.get("next", ""))), status_code=303)
-        response.set_cookie(session_cookie(request, services, token))
+        response.set_cookie(session_cookie(request, settings, token))
         return response
 
     @post("/dang-xuat")
     async def logout(
-        self, request: Request[Any, Any, Any], services: NamedDependency[Services]
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
-        await services.accounts.logout(principal_of(request))
+        await accounts.logout(principal_of(request))
         response: Response[Any] = Redirect("/dang-nhap", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response

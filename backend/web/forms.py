@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import msgspec
-from litestar import Request
 from litestar.datastructures import FormMultiDict
 
-from backend.accounts.middleware import CSRF_FORM_FIELD
-from backend.errors import AppError, ErrorCode
+from backend.auth.middleware import CSRF_FORM_FIELD
+from backend.errors import AppError
+from schemas.errors import ErrorCode
 
-__all__ = ["client_address", "form_fields", "to_struct"]
+__all__ = ["form_fields", "to_struct"]
 
 T = TypeVar("T")
 
@@ -29,8 +29,3 @@ def to_struct(data: dict[str, Any], kind: type[T]) -> T:
         return msgspec.convert(data, kind, strict=False)
     except msgspec.ValidationError as exc:
         raise AppError(ErrorCode.validation_failed, f"Dữ liệu chưa hợp lệ: {exc}") from None
-
-
-def client_address(request: Request[Any, Any, Any]) -> str:
-    """The caller's address as the server saw it (for the audit trail)."""
-    return request.client.host if request.client else ""

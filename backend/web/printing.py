@@ -6,7 +6,6 @@ without a PDF plug-in. The receipt's QR code (segno) carries the public tracking
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import segno
@@ -15,18 +14,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from backend.accounts.principal import principal_of
-from backend.audit.services import AuditAction
-from backend.dossiers.services import local_date
-from backend.errors import AppError, ErrorCode
-from backend.services import Services
-from backend.web.clerk import dossier_context
-from backend.web.forms import client_address
+from backend.audit.services import AuditAction, AuditService
+from backend.auth.principal import client_address, principal_of
+from backend.clock import Clock, local_date
+from backend.dossiers.forms import FORMS
+from backend.errors import AppError
+from backend.web.clerk import DESK, Desk, dossier_context
 from backend.web.render import page
+from schemas.errors import ErrorCode
 
 __all__ = ["PrintPages", "tracking_url"]
-
-FORMS = ("mau-01", "mau-02", "mau-03", "mau-04")
 
 
 def tracking_url(request: Request[Any, Any, Any], code: str, token: str) -> str:
@@ -48,12 +45,15 @@ class PrintPages(Controller):
 
     path = "/ho-so/{dossier_id:str}/in"
     include_in_schema = False
+    dependencies = DESK
 
     @get("/{form:str}")
     async def printable(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        desk: Desk,
+        audit: NamedDependency[AuditService],
+        clock: NamedDependency[Clock],
         dossier_id: FromPath[str],
         form: FromPath[str],
     ) -> Template:
@@ -61,10 +61,10 @@ class PrintPages(Controller):
             raise AppError(ErrorCode.not_found, "Không có mẫu phiếu này.")
         principal = principal_of(request)
         client = client_address(request)
-        context = await dossier_context(services, principal, dossier_id, client)
+        context = await dossier_context(desk, principal, dossier_id, client)
         dossier = context["d"]
         latest = context["latest"]
-        commune = await services.communes.get(principal.commune_code)
+        commune = await desk.communes.get(principal.commune_code)
         extra: dict[str, Any] = {}
         if form == "mau-01":
             if not dossier.code or not dossier.tracking_token:
@@ -78,31 +78,32 @@ class PrintPages(Controller):
                 "processing_days": (
                     procedure.processing_days
                     if procedure and procedure.processing_days is not None
-                    else (latest["receive"].payload.get("processing_days") or "—")
+                    else (latest["receive"].payload.processing_days or "—")
                 ),
             }
         else:
-            action = {"mau-02": "request-supplement", "mau-03": "refuse", "mau-04": "extend"}[form]
-            event = latest.get(action)
+            event = latest.get(FORMS[form].action.value)
             if event is None:
                 raise AppError(ErrorCode.not_found, "Hồ sơ chưa có thao tác ứng với mẫu này.")
             payload = event.payload
             names = context["doc_names"]
             extra = {
                 "items": [
-                    {**item, "name": names.get(item["document_key"], item["document_key"])}
-                    for item in payload.get("items", [])
+                    {
+                        "document_key": item.document_key,
+                        "problem": item.problem.value,
+                        "problem_label": item.problem.label,
+                        "note": item.note,
+                        "name": names.get(item.document_key, item.document_key),
+                    }
+                    for item in payload.items
                 ],
-                "note": payload.get("note", ""),
-                "reason": payload.get("reason", ""),
-                "new_due": date.fromisoformat(payload["due_date"])
-                if payload.get("due_date")
-                else None,
-                "previous_due": date.fromisoformat(payload["previous_due_date"])
-                if payload.get("previous_due_date")
-                else None,
+                "note": payload.note,
+                "reason": payload.reason,
+                "new_due": payload.due_date,
+                "previous_due": payload.previous_due_date,
             }
-        await services.audit.record(principal, AuditAction.print_form, dossier_id, form, client)
+        await audit.record(principal, AuditAction.print_form, dossier_id, form, client)
         return page(
             request,
             f"forms/{form}.html",
@@ -111,6 +112,6 @@ class PrintPages(Controller):
             commune_name=commune.name,
             commune_short=_place(commune.name),
             province_name=commune.province_name,
-            today=local_date(services.ctx.clock.now()),
+            today=local_date(clock.now()),
             clerk_name=principal.username,
         )

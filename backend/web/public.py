@@ -15,20 +15,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from backend.errors import AppError, ErrorCode
-from backend.services import Services
+from backend.dossiers.tracking import TrackingService
+from backend.errors import AppError
 from backend.web.render import FORM_COOKIE, form_token, page
 from schemas import dossiers as wire
+from schemas.errors import ErrorCode
 
 __all__ = ["PublicPages", "check_form_token"]
 
-LEVELS = [
-    ("very_satisfied", "Rất hài lòng"),
-    ("satisfied", "Hài lòng"),
-    ("neutral", "Bình thường"),
-    ("dissatisfied", "Không hài lòng"),
-    ("very_dissatisfied", "Rất không hài lòng"),
-]
+LEVELS = [(level.value, level.label) for level in wire.SatisfactionLevel]
 
 
 def check_form_token(request: Request[Any, Any, Any], sent: object) -> None:
@@ -49,12 +44,12 @@ class PublicPages(Controller):
     async def track(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        tracking: NamedDependency[TrackingService],
         code: FromPath[str],
         t: FromQuery[str] = "",
         da_gui: FromQuery[str] = "",
     ) -> Template:
-        info = await services.dossiers.track(code, t)
+        info = await tracking.track(code, t)
         token, cookie = form_token(request)
         return page(
             request,
@@ -72,7 +67,7 @@ class PublicPages(Controller):
     async def rate(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        tracking: NamedDependency[TrackingService],
         code: FromPath[str],
     ) -> Response[Any]:
         form = await request.form()
@@ -84,7 +79,7 @@ class PublicPages(Controller):
                 wire.SatisfactionCreate,
             )
         except msgspec.ValidationError:
-            info = await services.dossiers.track(code, token)
+            info = await tracking.track(code, token)
             return page(
                 request,
                 "track.html",
@@ -96,5 +91,5 @@ class PublicPages(Controller):
                 flash=None,
                 error="Hãy chọn một mức độ hài lòng.",
             )
-        await services.dossiers.rate_by_token(code, token, rating)
+        await tracking.rate(code, token, rating)
         return Redirect(f"/tra-cuu/{code}?t={token}&da_gui=1", status_code=303)

@@ -11,9 +11,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Template
+from markupsafe import Markup, escape
 
-from backend.accounts.principal import Principal
-from backend.dossiers.services import VN_TZ
+from backend.auth.principal import Principal
+from backend.clock import VN_TZ
+from schemas.dossiers import Standing
 
 __all__ = [
     "FORM_COOKIE",
@@ -54,6 +56,22 @@ def vn_money(value: int | None) -> str:
     return f"{value:,}".replace(",", ".") + " đồng"
 
 
+_BADGE_CLASS = {Standing.overdue: "bad", Standing.due_soon: "warn", Standing.paused: "info"}
+STANDING_ROW = {"overdue": "overdue", "due_soon": "due-soon"}
+"""The inbox row's class for the standings that colour it."""
+
+
+def standing_badge(standing: Standing) -> Markup:
+    """A badge for the standings a clerk must notice (overdue, due soon, paused), else nothing.
+
+    The words are ``Standing.label``'s, the same the API, the feed and the tracking page use.
+    """
+    css = _BADGE_CLASS.get(standing)
+    if css is None:
+        return Markup("")
+    return Markup(' <span class="badge {}">{}</span>').format(css, escape(standing.label))
+
+
 def environment() -> Environment:
     """The one Jinja environment: autoescaped, strict about undefined names."""
     env = Environment(
@@ -64,6 +82,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, vn_money=vn_money)
+    env.globals.update(standing_badge=standing_badge, standing_row=STANDING_ROW)
     return env
 
 

@@ -11,11 +11,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from backend.accounts.principal import principal_of
-from backend.dossiers.services import local_date
-from backend.errors import AppError, ErrorCode
-from backend.services import Services
+from backend.auth.principal import principal_of
+from backend.clock import Clock, local_date
+from backend.errors import AppError
+from backend.reports.services import ReportService
 from backend.web.render import page
+from schemas.errors import ErrorCode
 from schemas.reports import GroupBy, TimelinessReport
 
 __all__ = ["ReportPages", "month_bars"]
@@ -62,13 +63,14 @@ class ReportPages(Controller):
     async def report(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        clock: NamedDependency[Clock],
+        reports: NamedDependency[ReportService],
         tu: FromQuery[str] = "",
         den: FromQuery[str] = "",
         nhom: FromQuery[str] = "none",
     ) -> Template:
         principal = principal_of(request)
-        today = local_date(services.ctx.clock.now())
+        today = local_date(clock.now())
         try:
             date_to = date.fromisoformat(den) if den else today
             date_from = date.fromisoformat(tu) if tu else _month_start(date_to)
@@ -80,12 +82,12 @@ class ReportPages(Controller):
             raise AppError(ErrorCode.validation_failed, "Ngày bắt đầu phải trước ngày kết thúc.")
         group = GroupBy(nhom) if nhom in GROUPS else GroupBy.none
         commune = principal.commune_code
-        report = await services.reports.timeliness(commune, date_from, date_to, group_by=group)
+        report = await reports.timeliness(commune, date_from, date_to, group_by=group)
         months = []
         first = _month_start(date_to)
         for _ in range(TREND_MONTHS):
             last = min((first + timedelta(days=32)).replace(day=1) - timedelta(days=1), date_to)
-            months.append((first, await services.reports.timeliness(commune, first, last)))
+            months.append((first, await reports.timeliness(commune, first, last)))
             first = _previous_month(first)
         query = {"from": date_from.isoformat(), "to": date_to.isoformat(), "group_by": group.value}
         return page(

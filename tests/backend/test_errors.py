@@ -9,7 +9,8 @@ import pytest
 from litestar import Litestar, get
 
 import media
-from backend.errors import CATALOGUE, ErrorCode, exception_handlers
+from backend.errors import exception_handlers
+from schemas.errors import CATALOGUE, ErrorCode
 from tests.helpers import Staff, assert_problem
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from backend.services import Services
+from backend.wiring import Services
 from tests.backend.sync.conftest import Device, new_dossier, scan, sha
 from tests.backend.sync.test_batches import push
 from tests.helpers import PASSWORD, Staff
@@ -238,7 +238,7 @@ async def test_tracking_page__shows_no_personal_data_and_takes_one_rating(
 ) -> None:
     clerk = await open_browser("clerk.a")
     await clerk.post(f"/ho-so/{pushed['id']}/receive", {})
-    dossier = await services.dossiers.get_for("07192", pushed["id"])
+    dossier = await services.dossiers.view_for("07192", pushed["id"])
     url = f"/tra-cuu/{dossier.code}?t={dossier.tracking_token}"
     citizen = new_client()
 

@@ -10,7 +10,7 @@ import pytest
 
 from backend.accounts.tables import ApiToken, LoginSession, User
 from backend.clock import FrozenClock
-from backend.services import Services
+from backend.wiring import Services
 from tests.helpers import PASSWORD, Staff, app_client, assert_problem
 
 TEAM = {"kind": "roaming", "name": "Tổ lưu động thử"}

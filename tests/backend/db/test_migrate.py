@@ -6,7 +6,7 @@ import asyncio
 
 from backend.db.engine import Database
 from backend.db.migrate import applied_ids, apply_pending, known_migrations, pending_ids
-from backend.db.registry import TABLES
+from backend.wiring import TABLES
 
 
 async def _columns(db: Database, table: str) -> set[str]:

@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from backend.clock import FrozenClock
-from backend.dossiers.services import Actor
-from backend.dossiers.states import ALLOWED, Action, Status
-from backend.services import Services
+from backend.dossiers.lifecycle import Actor
+from backend.dossiers.states import ALLOWED
+from schemas.dossiers import Action, Status
+from backend.wiring import Services
 from schemas import dossiers as wire
 from tests.helpers import Staff, assert_problem
 
@@ -420,7 +421,7 @@ async def test_receive__50_concurrent_receipts_get_codes_0001_to_0050(
 ) -> None:
     actor = Actor("user", "0", "test")
     created = [
-        await services.dossiers.create(
+        await services.lifecycle.create(
             "07192",
             wire.DossierCreate(
                 procedure_code=MARRIAGE_STATUS,
@@ -434,7 +435,7 @@ async def test_receive__50_concurrent_receipts_get_codes_0001_to_0050(
 
     results = await asyncio.gather(
         *(
-            services.dossiers.act("07192", d.id, Action.receive, wire.Receive(), actor)
+            services.lifecycle.act("07192", d.id, Action.receive, wire.Receive(), actor)
             for d, _ in created
         )
     )

@@ -9,15 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.dossiers.rules import (
-    CODE_PATTERN,
-    Timeliness,
-    classify_finished,
-    classify_open,
-    dossier_code,
-)
-from backend.dossiers.states import Action, IllegalTransitionError, Status, next_status
+from backend.dossiers.deadlines import timeliness
+from backend.dossiers.rules import CODE_PATTERN, dossier_code
+from backend.dossiers.states import IllegalTransitionError, next_status
 from backend.dossiers.workdays import WorkCalendar
+from schemas.dossiers import Action, Status, Timeliness
 
 S, A = Status, Action
 # The legal moves as the issue states them, written out independently of the module's table.
@@ -169,10 +165,5 @@ def test_dossier_code__agency_date_and_four_digit_sequence() -> None:
         (date(2026, 3, 11), Timeliness.late),
     ],
 )
-def test_classify_finished__by_calendar_date(finished: date, expected: Timeliness) -> None:
-    assert classify_finished(date(2026, 3, 10), finished) is expected
-
-
-def test_classify_open__within_until_the_due_date_then_overdue() -> None:
-    assert classify_open(date(2026, 3, 10), date(2026, 3, 10)) is Timeliness.within
-    assert classify_open(date(2026, 3, 10), date(2026, 3, 11)) is Timeliness.overdue
+def test_timeliness__by_calendar_date(finished: date, expected: Timeliness) -> None:
+    assert timeliness(date(2026, 3, 10), finished) is expected

@@ -39,6 +39,7 @@ async def test_track__shows_status_and_dates_but_no_personal_data(
         "finished_date": None,
         "timeliness": "Trong hạn",
         "rated": False,
+        "standing": "within",
     }
     for personal in (
         APPLICANT["full_name"],

@@ -10,15 +10,16 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from backend.accounts.principal import Principal
 from backend.audit.services import AuditAction, AuditService
+from backend.auth.principal import Principal
 from backend.context import Context
 from backend.dossiers.tables import Dossier, DossierDocument
-from backend.errors import AppError, ErrorCode
-from backend.sync.checks import BlobChecks
+from backend.errors import AppError
+from backend.scans.checks import BlobChecks
 from media import DerivedCache, thumbnail, viewable
 from schemas import dossiers as wire
 from schemas.cccd import ID_CARD_DOCUMENT
+from schemas.errors import ErrorCode
 
 __all__ = ["ScanPage", "ScanService"]
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection, Request
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp
 
-from backend.accounts.principal import Principal
-from backend.accounts.secrets import TokenKind
-from backend.errors import AppError, ErrorCode
-
-if TYPE_CHECKING:
-    from backend.services import Services
+from backend.auth.principal import DevicePrincipal, Principal
+from backend.errors import AppError
+from schemas.errors import ErrorCode
 
 __all__ = [
     "APP_VERSION_HEADER",
@@ -21,6 +20,8 @@ __all__ = [
     "CSRF_HEADER",
     "SESSION_COOKIE",
     "AuthenticationMiddleware",
+    "SessionResolver",
+    "TokenResolver",
     "form_csrf_guard",
 ]
 
@@ -38,6 +39,27 @@ CSRF_FORM_FIELD = "_csrf"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+class TokenResolver(Protocol):
+    """Turns the bearer tokens of one kind (one prefix) into their caller."""
+
+    token_prefix: str
+    """The prefix of the tokens this resolver owns (``ldd_``, ``ldp_``)."""
+
+    async def resolve_token(
+        self, token: str, app_version: str | None
+    ) -> Principal | DevicePrincipal | None:
+        """The caller, ``None`` for an unknown token; may raise ``AppError`` (revoked...)."""
+        ...
+
+
+class SessionResolver(Protocol):
+    """Turns a session cookie into the staff member it belongs to."""
+
+    async def principal_for_session(self, token: str) -> Principal | None:
+        """The logged-in staff member, ``None`` if the session is unknown or expired."""
+        ...
+
+
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     """Resolves the caller to a :class:`Principal`.
 
@@ -46,35 +68,48 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     (``ldp_``) to its owner. A session cookie is an ambient credential, so unsafe methods must
     also carry the session's CSRF token (synchronizer-token pattern, compared in constant time).
     Routes marked ``exclude_from_auth`` (health, login, public pages) are skipped.
+
+    The tokens are resolved by the domains that issue them (``tokens``, one per prefix) and the
+    cookie by ``sessions``; this module knows none of their tables.
     """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        tokens: Sequence[TokenResolver],
+        sessions: SessionResolver,
+        exclude: str | list[str] | None = None,
+    ) -> None:
+        super().__init__(app, exclude=exclude)
+        self.tokens = tuple(tokens)
+        self.sessions = sessions
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        services: Services = connection.app.state.services
-        accounts = services.accounts
         header = connection.headers.get("authorization")
         if header is not None:
             scheme, _, token = header.partition(" ")
             token = token.strip()
             if scheme.lower() != "bearer" or not token:
                 raise AppError(ErrorCode.unauthenticated, "Tiêu đề Authorization không hợp lệ.")
-            if token.startswith(TokenKind.device):
-                device = await services.devices.principal_for_token(
-                    token, connection.headers.get(APP_VERSION_HEADER)
-                )
-                return AuthenticationResult(user=device, auth=None)
-            principal = await accounts.principal_for_api_token(token)
-            if principal is None:
+            resolver = next((r for r in self.tokens if token.startswith(r.token_prefix)), None)
+            caller = (
+                await resolver.resolve_token(token, connection.headers.get(APP_VERSION_HEADER))
+                if resolver is not None
+                else None
+            )
+            if caller is None:
                 raise AppError(
                     ErrorCode.unauthenticated, "Mã truy cập không hợp lệ hoặc đã thu hồi."
                 )
-            return AuthenticationResult(user=principal, auth=None)
+            return AuthenticationResult(user=caller, auth=None)
 
         cookie = connection.cookies.get(SESSION_COOKIE)
         if not cookie:
             raise AppError(ErrorCode.unauthenticated, "Cần đăng nhập.")
-        principal = await accounts.principal_for_session(cookie)
+        principal = await self.sessions.principal_for_session(cookie)
         if principal is None:
             raise AppError(ErrorCode.unauthenticated, "Phiên đăng nhập đã hết hạn.")
         if connection.scope.get("method", "GET") not in _SAFE_METHODS:

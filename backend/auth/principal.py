@@ -9,10 +9,18 @@ from typing import Any, Literal
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from backend.errors import AppError, ErrorCode
+from backend.errors import AppError
 from schemas.accounts import Role
+from schemas.errors import ErrorCode
 
-__all__ = ["DevicePrincipal", "Principal", "allow", "device_of", "principal_of"]
+__all__ = [
+    "DevicePrincipal",
+    "Principal",
+    "allow",
+    "client_address",
+    "device_of",
+    "principal_of",
+]
 
 
 @dataclass(frozen=True)
@@ -67,3 +75,8 @@ def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRou
 
     guard.__name__ = f"allow_{'_'.join(r.value for r in roles)}"
     return guard
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The caller's address as the server saw it (for the audit trail)."""
+    return connection.client.host if connection.client else ""
