@@ -12,9 +12,9 @@ import pytest
 from backend.clock import FrozenClock
 from backend.dossiers.lifecycle import Actor
 from backend.dossiers.states import ALLOWED
-from schemas.dossiers import Action, Status
 from backend.wiring import Services
 from schemas import dossiers as wire
+from schemas.dossiers import Action, Status
 from tests.helpers import Staff, assert_problem
 
 MARRIAGE_STATUS = "1.004873"  # 3 working days in the test catalog
