@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 from PIL import Image, ImageDraw
 from ulid import ULID
 
 from bench.setup import admin_headers, scratch_database, scratch_env
 from field_sync.transport import Server, UploadStats
+from schemas.sync import BatchManifest, Outcome
 from tests.helpers import ServerProcess
 
 PROCEDURE = {
@@ -56,7 +58,7 @@ def ingest(server: Server, folder: Path, data: bytes) -> float:
     path = folder / digest
     path.write_bytes(data)
     dossier_id, batch_id = str(ULID()), str(ULID())
-    manifest = {
+    manifest = msgspec.convert({
         "batch_id": batch_id,
         "items": [{
             "type": "dossier", "id": dossier_id, "procedure_code": "1.004873",
@@ -66,15 +68,15 @@ def ingest(server: Server, folder: Path, data: bytes) -> float:
                            "media_type": "image/jpeg"}],
         }],
         "blobs": [{"sha256": digest, "size": len(data), "media_type": "image/jpeg"}],
-    }  # fmt: skip
+    }, BatchManifest)  # fmt: skip
     started = time.perf_counter()
-    missing = server.submit(manifest)["missing_blobs"]
+    missing = server.submit(manifest).missing_blobs
     if missing:
         url = server.create_upload(digest, len(data), "image/jpeg")
         server.upload(url, path, len(data), chunk=1024 * 1024, stats=UploadStats())
-    result = server.commit(batch_id)["results"][0]
+    result = server.commit(batch_id).results[0]
     elapsed = time.perf_counter() - started
-    if result["outcome"] != "accepted":
+    if result.outcome is not Outcome.accepted:
         raise RuntimeError(f"ingest not accepted: {result}")
     return elapsed
 

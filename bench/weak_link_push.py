@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import httpx
+import msgspec
 from ulid import ULID
 
 from bench.setup import admin_headers, scratch_env
@@ -27,6 +28,7 @@ from field_sync.agent import Agent
 from field_sync.outbox import Outbox
 from field_sync.transport import Backoff, Server
 from media import normalise
+from schemas.sync import NewDossier, Outcome
 from tests.field_sync.weaklink import WeakLink
 from tests.helpers import ServerProcess
 from tests.media.imagery import document_photo
@@ -98,7 +100,7 @@ def main() -> None:
             code = http.post(f"/api/v1/teams/{team['id']}/enrolment-codes").json()["code"]
         enrolled = Server(server.base).enroll(code, "bench")
         outbox = Outbox(home / "device")
-        outbox.set(server=server.base, token=enrolled["token"], chunk_bytes=str(128 * 1024))
+        outbox.set(server=server.base, token=enrolled.token, chunk_bytes=str(128 * 1024))
         blobs: list[tuple[str, bytes]] = []
         for n in range(args.dossiers):
             docs = []
@@ -107,16 +109,16 @@ def main() -> None:
                 digest = outbox.add_scan(scan, "image/jpeg")
                 blobs.append((digest, scan))
                 docs.append({"key": "to_khai", "sha256": digest, "page": page + 1})
-            outbox.add_dossier(str(ULID()), {
+            outbox.add_dossier(msgspec.convert({
                 "id": str(ULID()), "procedure_code": "1.004873",
                 "applicant": {"full_name": f"Người {n}", "id_number": "022095001234"},
                 "consent": True, "documents": docs, "captured_at": "2026-03-01T03:00:00Z",
-            })  # fmt: skip
+            }, NewDossier))  # fmt: skip
         payload = sum(len(b) for _, b in blobs)
 
         with WeakLink(server.port, bytes_per_s=bandwidth, cut_every=CUT) as link:
             client = Server(
-                link.base, enrolled["token"], backoff=Backoff(base_s=0.05, cap_s=0.5, attempts=40)
+                link.base, enrolled.token, backoff=Backoff(base_s=0.05, cap_s=0.5, attempts=40)
             )
             marks: dict[str, float] = {}
 
@@ -146,10 +148,10 @@ def main() -> None:
                 "overhead_bytes_per_cut": round(
                     (link.stats.upstream_bytes - payload) / max(1, link.stats.cuts)
                 ),
-                "accepted": sum(r["outcome"] == "accepted" for r in report.results),
+                "accepted": sum(r.outcome is Outcome.accepted for r in report.results),
             }
         with WeakLink(server.port, bytes_per_s=bandwidth, cut_every=CUT) as link:
-            whole = _whole_file(link.base, enrolled["token"], blobs, attempts=10)
+            whole = _whole_file(link.base, enrolled.token, blobs, attempts=10)
             whole["cuts"] = link.stats.cuts
         outbox.close()
     finally:

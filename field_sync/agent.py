@@ -12,12 +12,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
 
 from ulid import ULID
 
 from field_sync.outbox import Outbox, PendingBlob, SealedBatch
-from field_sync.transport import ProblemError, Server, UploadStats
+from field_sync.transport import LocalProblem, ProblemError, Server, UploadStats
+from schemas.errors import ErrorCode
+from schemas.sync import BatchPhase, Change, ItemResult
 
 __all__ = ["Agent", "PullReport", "PushReport"]
 
@@ -30,7 +31,7 @@ class PushReport:
     """What a push did."""
 
     batches: int = 0
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[ItemResult] = field(default_factory=list)
     bytes_total: int = 0
     upload: UploadStats = field(default_factory=UploadStats)
 
@@ -39,7 +40,7 @@ class PushReport:
 class PullReport:
     """What a pull brought."""
 
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     cursor: int = 0
 
 
@@ -70,20 +71,22 @@ class Agent:
         for _ in range(3):
             accepted = self.server.submit(batch.manifest)
             self.outbox.mark_batch(batch.id, "accepted")
-            missing = self.outbox.blobs_to_upload(accepted["missing_blobs"])
+            missing = self.outbox.blobs_to_upload(accepted.missing_blobs)
             self._upload(missing, chunk, report)
             try:
                 committed = self.server.commit(batch.id)
             except ProblemError as exc:
-                if exc.code == "blob_missing":
+                if exc.code is ErrorCode.blob_missing:
                     continue  # an upload expired meanwhile: ask again what is missing
                 raise
-            self.outbox.record_commit(batch.id, committed["results"])
+            self.outbox.record_commit(batch.id, committed.results)
             report.batches += 1
-            report.results.extend(committed["results"])
+            report.results.extend(committed.results)
             self.progress("dossiers", len(report.results), len(report.results))
             return
-        raise ProblemError(409, "blob_missing", f"batch {batch.id} still misses blobs")
+        raise ProblemError(
+            409, LocalProblem.blobs_still_missing, f"batch {batch.id} still misses blobs"
+        )
 
     def _upload(self, blobs: list[PendingBlob], chunk: int, report: PushReport) -> None:
         """Upload ``blobs``, ``PARALLEL_UPLOADS`` at a time.
@@ -133,9 +136,9 @@ class Agent:
         if not open_batches:
             return
         answer = self.server.reconcile([b.id for b in open_batches], [])
-        for state in answer["batches"]:
-            if state["state"] == "committed" and state.get("result"):
-                self.outbox.record_commit(state["batch_id"], state["result"]["results"])
+        for state in answer.batches:
+            if state.state is BatchPhase.committed and state.result is not None:
+                self.outbox.record_commit(state.batch_id, state.result.results)
 
     def pull(self) -> PullReport:
         """Fetch every change after the stored cursor."""
@@ -143,12 +146,12 @@ class Agent:
         report = PullReport(cursor=cursor)
         while True:
             page = self.server.changes(cursor)
-            if page["changes"]:
-                self.outbox.record_changes(page["changes"], page["next_cursor"])
-                report.changes.extend(page["changes"])
-            cursor = page["next_cursor"]
+            if page.changes:
+                self.outbox.record_changes(page.changes, page.next_cursor)
+                report.changes.extend(page.changes)
+            cursor = page.next_cursor
             report.cursor = cursor
-            if not page["has_more"]:
+            if not page.has_more:
                 return report
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from ulid import ULID
 
 import media
 from field_sync.outbox import Outbox
+from schemas.catalog import check_documents
 from schemas.cccd import ID_CARD_DOCUMENT
+from schemas.dossiers import Applicant, DocumentRef
+from schemas.sync import NewDossier
 
 __all__ = ["CaptureError", "capture_dossier"]
 
@@ -42,8 +45,7 @@ def capture_dossier(
     """Queue one dossier; return its id. Nothing is stored unless everything checks out."""
     if not consent:
         raise CaptureError("cần sự đồng ý của người nộp (--consent)")
-    procedures = {p["code"]: p for p in json.loads(outbox.get("catalog", "[]") or "[]")}
-    procedure = procedures.get(procedure_code)
+    procedure = outbox.catalog().get(procedure_code)
     if procedure is None:
         raise CaptureError(f"thủ tục {procedure_code} không có trong danh mục (field-sync catalog)")
 
@@ -78,20 +80,20 @@ def capture_dossier(
     if not applicant.get("full_name") or not applicant.get("id_number"):
         raise CaptureError("cần họ tên và số định danh (hoặc --cccd-qr)")
 
-    keys = {d["key"] for d in procedure["documents"]}
+    specs = [spec.partition("=") for spec in scans]
+    problem = check_documents(procedure.documents, (key for key, _, _ in specs))
+    if problem is not None:
+        raise CaptureError(problem.detail)
+    try:
+        applicant_record = msgspec.convert(applicant, Applicant)
+    except msgspec.ValidationError as exc:
+        raise CaptureError(f"thông tin người nộp chưa hợp lệ: {exc}") from None
     pages: list[tuple[str, bytes]] = []
-    for spec in scans:
-        key, _, path = spec.partition("=")
-        if key not in keys:
-            raise CaptureError(f"thủ tục không có giấy tờ «{key}» (có: {', '.join(sorted(keys))})")
+    for key, _, path in specs:
         try:
             pages.append((key, Path(path).read_bytes()))
         except OSError as exc:
             raise CaptureError(f"không đọc được {path}: {exc}") from None
-    required = {d["key"] for d in procedure["documents"] if d["required"]}
-    missing = required - {key for key, _ in pages}
-    if missing:
-        raise CaptureError(f"thiếu giấy tờ bắt buộc: {', '.join(sorted(missing))}")
 
     documents = []
     page_numbers: dict[str, int] = {}
@@ -103,25 +105,24 @@ def capture_dossier(
         digest = outbox.add_scan(normalised.data, normalised.facts.media_type)
         page_numbers[key] = page_numbers.get(key, 0) + 1
         documents.append(
-            {
-                "key": key,
-                "sha256": digest,
-                "page": page_numbers[key],
-                "media_type": normalised.facts.media_type,
-            }
+            DocumentRef(
+                key=key,
+                sha256=digest,
+                page=page_numbers[key],
+                media_type=normalised.facts.media_type,
+            )
         )
-    dossier_id = str(ULID())
-    body = {
-        "id": dossier_id,
-        "procedure_code": procedure_code,
-        "catalog_revision": int(outbox.get("catalog_revision", "0") or 0),
-        "applicant": applicant,
-        "consent": True,
-        "documents": documents,
-        "captured_at": (now or datetime.now(UTC)).isoformat(),
-        "capture_place": place,
-        "note": note,
-        "cccd_qr": cccd_text,
-    }
-    outbox.add_dossier(dossier_id, body, source)
-    return dossier_id
+    dossier = NewDossier(
+        id=str(ULID()),
+        procedure_code=procedure_code,
+        catalog_revision=int(outbox.get("catalog_revision", "0") or 0),
+        applicant=applicant_record,
+        consent=True,
+        documents=documents,
+        captured_at=now or datetime.now(UTC),
+        capture_place=place,
+        note=note,
+        cccd_qr=cccd_text,
+    )
+    outbox.add_dossier(dossier, source)
+    return dossier.id

@@ -8,12 +8,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 import httpx
+import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
@@ -22,6 +23,8 @@ from field_sync import __version__
 from field_sync.agent import Agent
 from field_sync.outbox import Outbox
 from field_sync.transport import Backoff, ProblemError, Server
+from schemas.dossiers import Action
+from schemas.sync import Change, Outcome
 
 __all__ = ["main"]
 
@@ -101,11 +104,12 @@ def enroll(
         sys.exit(1)
     finally:
         client.close()
-    outbox.set(server=server, token=enrolled["token"], device_id=enrolled["device_id"])
+    outbox.set(server=server, token=enrolled.token, device_id=enrolled.device_id)
     with _session(outbox) as session:
-        _save_bootstrap(outbox, session.bootstrap())
-    team = enrolled["team"]["name"]
-    console.print(f"[green]Đã đăng ký[/green] thiết bị {enrolled['device_id']} cho {team}.")
+        outbox.save_bootstrap(session.bootstrap())
+    console.print(
+        f"[green]Đã đăng ký[/green] thiết bị {enrolled.device_id} cho {enrolled.team.name}."
+    )
 
 
 def _enrolment_qr(image: Path) -> tuple[str, str]:
@@ -123,16 +127,6 @@ def _enrolment_qr(image: Path) -> tuple[str, str]:
     sys.exit(1)
 
 
-def _save_bootstrap(outbox: Outbox, boot: dict[str, Any]) -> None:
-    outbox.set(
-        team=json.dumps(boot["team"], ensure_ascii=False),
-        commune=json.dumps(boot["commune"], ensure_ascii=False),
-        catalog=json.dumps(boot["procedures"], ensure_ascii=False),
-        catalog_revision=str(boot["catalog_revision"]),
-        chunk_bytes=str(boot["limits"]["chunk_bytes"]),
-    )
-
-
 @main.command()
 @click.option("--refresh", is_flag=True, help="Fetch the catalog from the server first.")
 @click.pass_context
@@ -141,12 +135,12 @@ def catalog(ctx: click.Context, refresh: bool) -> None:
     outbox = _outbox(ctx)
     if refresh:
         with _session(outbox) as session:
-            _save_bootstrap(outbox, session.bootstrap())
+            outbox.save_bootstrap(session.bootstrap())
     table = Table("Mã", "Thủ tục", "Ngày", "Giấy tờ (khoá)")
-    for p in json.loads(outbox.get("catalog", "[]") or "[]"):
-        docs = ", ".join(f"{d['key']}{'' if d['required'] else '?'}" for d in p["documents"])
-        days = "" if p["processing_days"] is None else str(p["processing_days"])
-        table.add_row(p["code"], p["name"], days, docs)
+    for p in outbox.catalog().values():
+        docs = ", ".join(f"{d.key}{'' if d.required else '?'}" for d in p.documents)
+        days = "" if p.processing_days is None else str(p.processing_days)
+        table.add_row(p.code, p.name, days, docs)
     console.print(table)
 
 
@@ -185,15 +179,19 @@ def capture(ctx: click.Context, /, **options: Any) -> None:
 def show_outbox(ctx: click.Context) -> None:
     """The dossiers on this device and how far each got."""
     outbox = _outbox(ctx)
-    table = Table("Hồ sơ", "Thủ tục", "Người nộp", "Trạng thái", "Mã hồ sơ", "Ghi chú")
+    table = Table("Hồ sơ", "Thủ tục", "Người nộp", "Trên máy", "Mã hồ sơ", "Tại một cửa", "Ghi chú")
     for row in outbox.dossiers():
-        body = json.loads(row["body"])
+        body = outbox.body(row)
+        office = row["status_label"]
+        if office and row["due_date"]:
+            office += f", hẹn {date.fromisoformat(row['due_date']):%d/%m/%Y}"
         table.add_row(
             row["id"],
-            body["procedure_code"],
-            body["applicant"]["full_name"],
+            body.procedure_code,
+            body.applicant.full_name,
             _STATE_LABELS.get(row["state"], row["state"]),
             row["code"] or "",
+            office,
             row["outcome_code"] or "",
         )
     console.print(table)
@@ -232,16 +230,16 @@ def push(ctx: click.Context, as_json: bool) -> None:
                         bar.update(task, completed=done, total=total)
 
                 report = Agent(outbox, session, progress).push()
-    outcomes: dict[str, int] = {}
+    outcomes: dict[Outcome, int] = {}
     for result in report.results:
-        outcomes[result["outcome"]] = outcomes.get(result["outcome"], 0) + 1
+        outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "batches": report.batches,
                     "outcomes": outcomes,
-                    "results": report.results,
+                    "results": msgspec.to_builtins(report.results),
                     "bytes_total": report.bytes_total,
                     "bytes_sent": report.upload.bytes_sent,
                     "bytes_unkept": report.upload.bytes_unkept,
@@ -253,18 +251,10 @@ def push(ctx: click.Context, as_json: bool) -> None:
         return
     console.print(
         f"Đã gửi {report.batches} lô: "
-        + ", ".join(f"{n} {_OUTCOME_LABELS.get(k, k)}" for k, n in outcomes.items())
+        + ", ".join(f"{n} {k.label.lower()}" for k, n in outcomes.items())
         if report.batches
         else "Không có hồ sơ nào chờ gửi."
     )
-
-
-_OUTCOME_LABELS = {
-    "accepted": "được nhận",
-    "duplicate": "đã có",
-    "conflict": "trùng mã",
-    "rejected": "bị từ chối",
-}
 
 
 @main.command()
@@ -277,7 +267,10 @@ def pull(ctx: click.Context, as_json: bool) -> None:
         report = Agent(outbox, session).pull()
     if as_json:
         click.echo(
-            json.dumps({"cursor": report.cursor, "changes": report.changes}, ensure_ascii=False)
+            json.dumps(
+                {"cursor": report.cursor, "changes": msgspec.to_builtins(report.changes)},
+                ensure_ascii=False,
+            )
         )
         return
     if not report.changes:
@@ -286,19 +279,18 @@ def pull(ctx: click.Context, as_json: bool) -> None:
         console.print(_describe(change))
 
 
-def _describe(change: dict[str, Any]) -> str:
-    name = change["dossier_code"] or change["dossier_id"]
-    line = f"Hồ sơ {name}: {change['status']['label']}"
-    if change["action"] == "receive" and change.get("due_date"):
-        due = datetime.fromisoformat(change["due_date"]).strftime("%d/%m/%Y")
-        line += f", hẹn trả kết quả ngày {due}"
-    payload = change.get("payload") or {}
-    for item in payload.get("items", []):
-        line += f"\n  - cần bổ sung «{item['document_key']}»: {item.get('note') or item['problem']}"
-    if payload.get("reason"):
-        line += f" (lý do: {payload['reason']})"
-    if payload.get("result_summary"):
-        line += f" ({payload['result_summary']})"
+def _describe(change: Change) -> str:
+    name = change.dossier_code or change.dossier_id
+    line = f"Hồ sơ {name}: {change.status.label}"
+    if change.action == Action.receive and change.due_date:
+        line += f", hẹn trả kết quả ngày {change.due_date:%d/%m/%Y}"
+    payload = change.payload
+    for item in payload.items:
+        line += f"\n  - cần bổ sung «{item.document_key}»: {item.note or item.problem.label}"
+    if payload.reason:
+        line += f" (lý do: {payload.reason})"
+    if payload.result_summary:
+        line += f" ({payload.result_summary})"
     return line
 
 
@@ -322,12 +314,11 @@ def cover_sheet(
     from field_sync.watch import CoverSheet, render_cover_sheet
 
     outbox = _outbox(ctx)
-    procedures = {p["code"]: p for p in json.loads(outbox.get("catalog", "[]") or "[]")}
-    procedure = procedures.get(procedure_code)
+    procedure = outbox.catalog().get(procedure_code)
     if procedure is None:
         err.print(f"[red]Thủ tục {procedure_code} không có trong danh mục.[/red]")
         sys.exit(1)
-    known = [d["key"] for d in procedure["documents"]]
+    known = [d.key for d in procedure.documents]
     unknown = [k for k in keys if k not in known]
     if unknown:
         err.print(
@@ -377,10 +368,10 @@ def watch(
             if outbox.has_work():
                 report = agent.push()
                 for result in report.results:
-                    if result["outcome"] not in ("accepted", "duplicate"):
+                    if not result.outcome.settled:
                         console.print(
-                            f"[red]Hồ sơ {result.get('dossier_id')}:[/red] "
-                            f"{_OUTCOME_LABELS.get(result['outcome'])} ({result.get('code')})"
+                            f"[red]Hồ sơ {result.dossier_id}:[/red] "
+                            f"{result.outcome.label} ({result.code})"
                         )
                 if report.batches:
                     console.print(f"Đã gửi {len(report.results)} hồ sơ.")
@@ -405,9 +396,9 @@ def status(ctx: click.Context) -> None:
     counts: dict[str, int] = {}
     for row in outbox.dossiers():
         counts[row["state"]] = counts.get(row["state"], 0) + 1
-    team = json.loads(outbox.get("team", "{}") or "{}")
+    team = outbox.team()
     console.print(f"Máy chủ: {outbox.get('server') or '(chưa đăng ký)'}")
-    console.print(f"Thiết bị: {outbox.get('device_id') or '-'} — {team.get('name', '-')}")
+    console.print(f"Thiết bị: {outbox.get('device_id') or '-'} — {team.name if team else '-'}")
     console.print(
         "Hồ sơ: "
         + (", ".join(f"{_STATE_LABELS.get(k, k)} {n}" for k, n in sorted(counts.items())) or "0")

@@ -4,25 +4,42 @@ Nothing captured is deleted before the server confirmed its commit, and every st
 one SQLite transaction, so a kill -9 at any moment leaves the outbox either before or after the
 change, never halfway. Scans are normalised (``media.normalise``) before they are stored, written
 to a temporary file, fsynced and renamed under their sha256.
+
+What is stored is the shared wire types (``schemas.sync``) encoded as JSON, so a field renamed
+on the server breaks this client's type check, not a tablet in the field. The file carries its
+schema version in ``PRAGMA user_version``; :data:`MIGRATIONS` brings an older file up to date
+in order, each step in one transaction with the version it reaches, so an update never strands
+the unsent dossiers of a tablet that was offline when it was installed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from media.store import write_atomically
+from schemas.catalog import Procedure
+from schemas.communes import Team
+from schemas.sync import (
+    BatchManifest,
+    BlobRef,
+    Bootstrap,
+    Change,
+    ItemKind,
+    ItemResult,
+    NewDossier,
+)
 
-__all__ = ["Outbox", "PendingBlob", "SealedBatch"]
+__all__ = ["MIGRATIONS", "Outbox", "OutboxError", "OutboxTooNewError", "PendingBlob", "SealedBatch"]
 
-_SCHEMA = """
+_V1 = """
 CREATE TABLE IF NOT EXISTS setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dossier (
     id TEXT PRIMARY KEY,
@@ -60,12 +77,45 @@ CREATE INDEX IF NOT EXISTS dossier_state ON dossier (state);
 """
 
 
+def _v1(db: sqlite3.Connection) -> None:
+    """The first schema. An outbox made before versioning (``user_version`` 0) has it
+    already, so every statement is ``IF NOT EXISTS``."""
+    for statement in _V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """What the office last said of each dossier (status, due date, standing), so the device
+    can tell the household without reading the whole change log; filled from the changes
+    already pulled."""
+    db.execute("ALTER TABLE dossier ADD COLUMN status_code INTEGER")
+    db.execute("ALTER TABLE dossier ADD COLUMN status_label TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE dossier ADD COLUMN due_date TEXT")
+    db.execute("ALTER TABLE dossier ADD COLUMN standing TEXT")
+    rows = db.execute("SELECT body FROM change ORDER BY seq").fetchall()
+    for (body,) in rows:
+        _apply_change(db, msgspec.json.decode(body, type=Change))
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+"""Step ``n`` (1-based) takes an outbox from ``user_version`` n-1 to n. Append only."""
+
+
+class OutboxError(Exception):
+    """The outbox cannot be used as it is."""
+
+
+class OutboxTooNewError(OutboxError):
+    """The outbox was written by a newer field-sync than this one."""
+
+
 @dataclass(frozen=True)
 class SealedBatch:
     """A batch whose manifest is fixed; pushing it again sends the very same manifest."""
 
     id: str
-    manifest: dict[str, Any]
+    manifest: BatchManifest
     state: str
 
 
@@ -80,6 +130,21 @@ class PendingBlob:
     upload_url: str | None
 
 
+def _apply_change(db: sqlite3.Connection, change: Change) -> None:
+    db.execute(
+        "UPDATE dossier SET code = coalesce(?, code), status_code = ?, status_label = ?, "
+        "due_date = ?, standing = ? WHERE id = ?",
+        (
+            change.dossier_code,
+            change.status.code,
+            change.status.label,
+            change.due_date.isoformat() if change.due_date else None,
+            change.standing.value,
+            change.dossier_id,
+        ),
+    )
+
+
 class Outbox:
     """The device's local store."""
 
@@ -91,7 +156,24 @@ class Outbox:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(MIGRATIONS):
+                raise OutboxTooNewError(
+                    f"hàng đợi {self.folder} do field-sync mới hơn tạo (phiên bản {version}); "
+                    "hãy cập nhật field-sync"
+                )
+            for number in range(version + 1, len(MIGRATIONS) + 1):
+                MIGRATIONS[number - 1](db)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        """The outbox's schema version (``PRAGMA user_version``)."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
         """Close the database."""
@@ -124,6 +206,27 @@ class Outbox:
                     (key, value),
                 )
 
+    def save_bootstrap(self, boot: Bootstrap) -> None:
+        """Keep what the server said a device needs offline: team, commune, catalog, limits."""
+        self.set(
+            team=msgspec.json.encode(boot.team).decode(),
+            commune=msgspec.json.encode(boot.commune).decode(),
+            catalog=msgspec.json.encode(boot.procedures).decode(),
+            catalog_revision=str(boot.catalog_revision),
+            chunk_bytes=str(boot.limits.chunk_bytes),
+        )
+
+    def catalog(self) -> dict[str, Procedure]:
+        """The procedures this device may capture, by code (empty before the first bootstrap)."""
+        stored = self.get("catalog")
+        procedures = msgspec.json.decode(stored, type=list[Procedure]) if stored else []
+        return {p.code: p for p in procedures}
+
+    def team(self) -> Team | None:
+        """The device's team, as of the last bootstrap."""
+        stored = self.get("team")
+        return msgspec.json.decode(stored, type=Team) if stored else None
+
     # --- capture --------------------------------------------------------------------------
 
     def add_scan(self, data: bytes, media_type: str) -> str:
@@ -144,24 +247,24 @@ class Outbox:
         """Where a scan's bytes are kept."""
         return self.folder / "scans" / sha256
 
-    def add_dossier(self, dossier_id: str, body: dict[str, Any], source: str | None = None) -> None:
+    def add_dossier(self, dossier: NewDossier, source: str | None = None) -> None:
         """Queue a captured dossier (its scans must be stored first).
 
         ``source`` fingerprints what the dossier was made from (a watched folder's files); it is
         recorded in the same transaction, so files captured once are never captured again.
         """
-        for document in body.get("documents", []):
-            if not self.scan_path(document["sha256"]).exists():
-                raise ValueError(f"scan {document['sha256']} is not in the outbox")
+        for document in dossier.documents:
+            if not self.scan_path(document.sha256).exists():
+                raise OutboxError(f"scan {document.sha256} is not in the outbox")
         with self._tx() as db:
             db.execute(
                 "INSERT INTO dossier (id, body, created_at) VALUES (?, ?, ?)",
-                (dossier_id, json.dumps(body, ensure_ascii=False), _now()),
+                (dossier.id, msgspec.json.encode(dossier).decode(), _now()),
             )
             if source is not None:
                 db.execute(
                     "INSERT INTO source (fingerprint, dossier_id) VALUES (?, ?)",
-                    (source, dossier_id),
+                    (source, dossier.id),
                 )
 
     def dossier_from(self, source: str) -> str | None:
@@ -183,6 +286,11 @@ class Outbox:
         """Every dossier the outbox knows, oldest first."""
         return self._db.execute("SELECT * FROM dossier ORDER BY created_at, id").fetchall()
 
+    @staticmethod
+    def body(row: sqlite3.Row) -> NewDossier:
+        """The captured dossier of a row of :meth:`dossiers`."""
+        return msgspec.json.decode(row["body"], type=NewDossier)
+
     # --- batches --------------------------------------------------------------------------
 
     def open_batches(self) -> list[SealedBatch]:
@@ -190,7 +298,10 @@ class Outbox:
         rows = self._db.execute(
             "SELECT * FROM batch WHERE state != 'committed' ORDER BY created_at, id"
         ).fetchall()
-        return [SealedBatch(r["id"], json.loads(r["manifest"]), r["state"]) for r in rows]
+        return [
+            SealedBatch(r["id"], msgspec.json.decode(r["manifest"], type=BatchManifest), r["state"])
+            for r in rows
+        ]
 
     def seal(self, batch_id: str, limit: int) -> SealedBatch | None:
         """Put up to ``limit`` pending dossiers into a new batch, atomically."""
@@ -202,24 +313,20 @@ class Outbox:
             ).fetchall()
             if not rows:
                 return None
-            items = [{"type": "dossier", **json.loads(r["body"])} for r in rows]
-            hashes = sorted({d["sha256"] for item in items for d in item.get("documents", [])})
-            blobs = (
-                [
-                    dict(b)
-                    for b in db.execute(
-                        f"SELECT sha256, size, media_type FROM blob WHERE sha256 IN "  # noqa: S608
-                        f"({','.join('?' * len(hashes))})",
-                        hashes,
-                    ).fetchall()
-                ]
-                if hashes
-                else []
-            )
-            manifest = {"batch_id": batch_id, "items": items, "blobs": blobs}
+            items: list[NewDossier] = [self.body(r) for r in rows]
+            hashes = sorted({d.sha256 for item in items for d in item.documents})
+            blobs = [
+                BlobRef(sha256=b["sha256"], size=b["size"], media_type=b["media_type"])
+                for b in db.execute(
+                    f"SELECT sha256, size, media_type FROM blob WHERE sha256 IN "  # noqa: S608
+                    f"({','.join('?' * len(hashes))}) ORDER BY sha256",
+                    hashes,
+                ).fetchall()
+            ]
+            manifest = BatchManifest(batch_id=batch_id, items=[*items], blobs=blobs)
             db.execute(
                 "INSERT INTO batch (id, manifest, created_at) VALUES (?, ?, ?)",
-                (batch_id, json.dumps(manifest, ensure_ascii=False), _now()),
+                (batch_id, msgspec.json.encode(manifest).decode(), _now()),
             )
             db.executemany(
                 "UPDATE dossier SET state = 'batched', batch_id = ? WHERE id = ?",
@@ -233,7 +340,7 @@ class Outbox:
         for digest in hashes:
             row = self._db.execute("SELECT * FROM blob WHERE sha256 = ?", (digest,)).fetchone()
             if row is None:
-                raise KeyError(f"the server asks for {digest}, which this outbox never had")
+                raise OutboxError(f"the server asks for {digest}, which this outbox never had")
             result.append(
                 PendingBlob(
                     digest,
@@ -258,48 +365,41 @@ class Outbox:
         with self._tx() as db:
             db.execute("UPDATE batch SET state = ? WHERE id = ?", (state, batch_id))
 
-    def record_commit(self, batch_id: str, results: list[dict[str, Any]]) -> None:
+    def record_commit(self, batch_id: str, results: list[ItemResult]) -> None:
         """Apply the server's per-dossier results; only now are dossiers settled."""
         with self._tx() as db:
             for result in results:
-                if result.get("kind") != "dossier" or not result.get("dossier_id"):
+                if result.kind is not ItemKind.dossier or not result.dossier_id:
                     continue
-                state = {
-                    "accepted": "committed",
-                    "duplicate": "committed",
-                }.get(result["outcome"], result["outcome"])
+                state = "committed" if result.outcome.settled else result.outcome.value
                 db.execute(
                     "UPDATE dossier SET state = ?, outcome_code = ?, detail = ? WHERE id = ?",
-                    (state, result.get("code"), result.get("detail", ""), result["dossier_id"]),
+                    (state, result.code, result.detail, result.dossier_id),
                 )
             db.execute("UPDATE batch SET state = 'committed' WHERE id = ?", (batch_id,))
 
     # --- changes --------------------------------------------------------------------------
 
-    def record_changes(self, changes: list[dict[str, Any]], cursor: int) -> None:
+    def record_changes(self, changes: list[Change], cursor: int) -> None:
         """Store pulled changes and advance the cursor together."""
         with self._tx() as db:
             for change in changes:
                 db.execute(
                     "INSERT INTO change (seq, dossier_id, body) VALUES (?, ?, ?) "
                     "ON CONFLICT (seq) DO NOTHING",
-                    (change["seq"], change["dossier_id"], json.dumps(change, ensure_ascii=False)),
+                    (change.seq, change.dossier_id, msgspec.json.encode(change).decode()),
                 )
-                if change.get("dossier_code"):
-                    db.execute(
-                        "UPDATE dossier SET code = ? WHERE id = ?",
-                        (change["dossier_code"], change["dossier_id"]),
-                    )
+                _apply_change(db, change)
             db.execute(
                 "INSERT INTO setting (key, value) VALUES ('cursor', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (str(cursor),),
             )
 
-    def changes(self) -> list[dict[str, Any]]:
+    def changes(self) -> list[Change]:
         """Every change pulled so far, in sequence order."""
         rows = self._db.execute("SELECT body FROM change ORDER BY seq").fetchall()
-        return [json.loads(r["body"]) for r in rows]
+        return [msgspec.json.decode(r["body"], type=Change) for r in rows]
 
 
 def _now() -> str:

@@ -20,14 +20,19 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import msgspec
 
 from field_sync import __version__
+from schemas import devices, sync
+from schemas.common import Problem
+from schemas.errors import ErrorCode
 
-__all__ = ["Backoff", "ProblemError", "Server", "UploadStats"]
+__all__ = ["Backoff", "LocalProblem", "ProblemError", "Server", "UploadStats"]
 
 T = TypeVar("T")
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -36,15 +41,26 @@ MIN_CHUNK = 16 * 1024
 MAX_CHUNK = 1024 * 1024
 
 
-class ProblemError(Exception):
-    """The server refused a request (a 4xx with a problem code)."""
+class LocalProblem(StrEnum):
+    """Failures this client names itself (the server's are :class:`ErrorCode`)."""
 
-    def __init__(self, status: int, code: str, detail: str, body: dict[str, Any] | None = None):
+    upload_failed = "upload_failed"
+    """An upload made no progress after every retry."""
+    unexpected_answer = "unexpected_answer"
+    """The server answered something this client cannot read (a proxy's page, a newer API)."""
+    blobs_still_missing = "blobs_still_missing"
+    """A batch kept missing blobs after uploading them again."""
+
+
+class ProblemError(Exception):
+    """The server refused a request (a 4xx with a problem code from the shared catalogue)."""
+
+    def __init__(self, status: int, code: ErrorCode | LocalProblem | str, detail: str) -> None:
         super().__init__(f"{status} {code}: {detail}")
         self.status = status
-        self.code = code
+        self.code: ErrorCode | LocalProblem | str = code
+        """An :class:`ErrorCode` when the server sent one this client knows."""
         self.detail = detail
-        self.body = body or {}
 
 
 @dataclass
@@ -81,17 +97,22 @@ class UploadStats:
         self.chunks += other.chunks
 
 
+_problem_decoder = msgspec.json.Decoder(Problem)
+
+
 def _problem(response: httpx.Response) -> ProblemError:
+    """The server's problem document as an error (a proxy's HTML page has no code)."""
     try:
-        body = response.json()
+        problem = _problem_decoder.decode(response.content)
+    except msgspec.DecodeError:
+        return ProblemError(
+            response.status_code, LocalProblem.unexpected_answer, response.reason_phrase
+        )
+    try:
+        code: ErrorCode | str = ErrorCode(problem.code)
     except ValueError:
-        body = {}
-    return ProblemError(
-        response.status_code,
-        str(body.get("code", f"http_{response.status_code}")),
-        str(body.get("detail", response.reason_phrase)),
-        body,
-    )
+        code = problem.code  # a newer server's code: still shown, never branched on
+    return ProblemError(response.status_code, code, problem.detail)
 
 
 class Server:
@@ -131,47 +152,62 @@ class Server:
             self.backoff.sleep(self.backoff.delay(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        answer: type[T],
+        body: msgspec.Struct | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """One JSON exchange in the shared wire types: ``body`` out, ``answer`` back."""
+        if body is not None:
+            kwargs["content"] = msgspec.json.encode(body)
+            kwargs["headers"] = {"Content-Type": "application/json"}
         response = self._retrying(lambda: self.http.request(method, path, **kwargs))
         if response.status_code >= 400:
             raise _problem(response)
-        return response.json() if response.content else None
+        try:
+            return msgspec.json.decode(response.content, type=answer)
+        except msgspec.ValidationError as exc:
+            raise ProblemError(
+                response.status_code,
+                LocalProblem.unexpected_answer,
+                f"câu trả lời lạ từ máy chủ: {exc}",
+            ) from None
 
     # --- JSON API -------------------------------------------------------------------------
 
-    def enroll(self, code: str, name: str) -> dict[str, Any]:
+    def enroll(self, code: str, name: str) -> devices.DeviceEnrolled:
         """Spend an enrolment code."""
-        body = {"code": code, "name": name, "app_version": __version__}
-        result: dict[str, Any] = self._json("POST", "/api/v1/devices/enroll", json=body)
-        return result
+        body = devices.DeviceEnroll(code=code, name=name, app_version=__version__)
+        return self._call("POST", "/api/v1/devices/enroll", devices.DeviceEnrolled, body)
 
-    def bootstrap(self) -> dict[str, Any]:
+    def bootstrap(self) -> sync.Bootstrap:
         """Team, commune, catalog and limits."""
-        result: dict[str, Any] = self._json("GET", "/api/v1/sync/bootstrap")
-        return result
+        return self._call("GET", "/api/v1/sync/bootstrap", sync.Bootstrap)
 
-    def submit(self, manifest: dict[str, Any]) -> dict[str, Any]:
+    def submit(self, manifest: sync.BatchManifest) -> sync.BatchAccepted:
         """Post a batch manifest (idempotent)."""
-        result: dict[str, Any] = self._json("POST", "/api/v1/sync/batches", json=manifest)
-        return result
+        return self._call("POST", "/api/v1/sync/batches", sync.BatchAccepted, manifest)
 
-    def commit(self, batch_id: str) -> dict[str, Any]:
+    def commit(self, batch_id: str) -> sync.BatchCommitted:
         """Commit a batch (idempotent)."""
-        result: dict[str, Any] = self._json("POST", f"/api/v1/sync/batches/{batch_id}/commit")
-        return result
+        return self._call("POST", f"/api/v1/sync/batches/{batch_id}/commit", sync.BatchCommitted)
 
-    def changes(self, since: int, limit: int = 200) -> dict[str, Any]:
+    def changes(self, since: int, limit: int = 200) -> sync.ChangePage:
         """A page of the change feed."""
-        result: dict[str, Any] = self._json(
-            "GET", "/api/v1/sync/changes", params={"since": since, "limit": limit}
+        return self._call(
+            "GET",
+            "/api/v1/sync/changes",
+            sync.ChangePage,
+            params={"since": since, "limit": limit},
         )
-        return result
 
-    def reconcile(self, batch_ids: list[str], dossier_ids: list[str]) -> dict[str, Any]:
+    def reconcile(self, batch_ids: list[str], dossier_ids: list[str]) -> sync.Reconciliation:
         """What the server holds of these ids."""
-        body = {"batch_ids": batch_ids, "dossier_ids": dossier_ids}
-        result: dict[str, Any] = self._json("POST", "/api/v1/sync/reconcile", json=body)
-        return result
+        body = sync.ReconcileRequest(batch_ids=batch_ids, dossier_ids=dossier_ids)
+        return self._call("POST", "/api/v1/sync/reconcile", sync.Reconciliation, body)
 
     # --- tus ------------------------------------------------------------------------------
 
@@ -219,7 +255,7 @@ class Server:
         """
         offset = start if start is not None else self.offset(url)
         if offset is None:
-            raise ProblemError(404, "not_found", "the upload is gone on the server")
+            raise ProblemError(404, ErrorCode.not_found, "the upload is gone on the server")
         failures = 0
         with open(path, "rb") as handle:
             while offset < size:
@@ -261,7 +297,7 @@ class Server:
                 stats.failures += 1
                 server_offset = self.offset(url)
                 if server_offset is None:
-                    raise ProblemError(404, "not_found", "the upload is gone on the server")
+                    raise ProblemError(404, ErrorCode.not_found, "the upload is gone on the server")
                 # What we sent of this chunk that the server did not keep must go again.
                 stats.bytes_unkept += max(0, offset + len(data) - server_offset)
                 if server_offset > offset:
@@ -272,7 +308,9 @@ class Server:
                     if chunk_checksum:
                         chunk = max(MIN_CHUNK, chunk // 2)  # a cut chunk is lost whole
                     if failures >= self.backoff.attempts:
-                        raise ProblemError(503, "upload_failed", f"gave up after {failures} tries")
+                        raise ProblemError(
+                            503, LocalProblem.upload_failed, f"gave up after {failures} tries"
+                        )
                     if failures:
                         self.backoff.sleep(self.backoff.delay(failures))
                     failures += 1

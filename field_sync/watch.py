@@ -40,6 +40,7 @@ from field_sync.capture import CaptureError, capture_dossier
 from field_sync.outbox import Outbox
 from media import fonts
 from media.store import fsync_dir
+from schemas.catalog import Procedure
 
 __all__ = ["CoverSheet", "Outcome", "Watcher", "render_cover_sheet"]
 
@@ -79,7 +80,7 @@ class CoverSheet:
             return None
 
 
-def render_cover_sheet(sheet: CoverSheet, procedure: dict[str, Any]) -> bytes:
+def render_cover_sheet(sheet: CoverSheet, procedure: Procedure) -> bytes:
     """An A5 page (PNG, 150 dpi) with the QR code and, for people, what to scan after it."""
     width, height = 874, 1240
     page = Image.new("L", (width, height), 255)
@@ -93,9 +94,9 @@ def render_cover_sheet(sheet: CoverSheet, procedure: dict[str, Any]) -> bytes:
     y = 80 + code.height
     draw.text((60, y), "PHIẾU BÌA HỒ SƠ", font=bold, fill=0)
     y += 50
-    names = {d["key"]: d["name"] for d in procedure.get("documents", [])}
+    names = {d.key: d.name for d in procedure.documents}
     lines = [
-        f"Thủ tục {procedure['code']}: {procedure['name']}",
+        f"Thủ tục {procedure.code}: {procedure.name}",
         "Đã có sự đồng ý của người nộp" if sheet.consent else "CHƯA có sự đồng ý của người nộp",
         "Quét lần lượt sau phiếu này:",
         *(f"  {n}. {names.get(k, k)}" for n, k in enumerate(sheet.keys, start=1)),
@@ -174,7 +175,7 @@ class Watcher:
         names = {p.name for p in files}
         # Forget decoded pages that left the folder: a watcher runs for months.
         self._qr = {key: texts for key, texts in self._qr.items() if key[0] in names}
-        procedures = {p["code"]: p for p in json.loads(self.outbox.get("catalog", "[]") or "[]")}
+        procedures = self.outbox.catalog()
         outcomes = []
         for group in self._groups(files, procedures):
             if any(now - p.stat().st_mtime < self.settle_s for p in group.files):
@@ -184,7 +185,7 @@ class Watcher:
 
     # --- grouping -------------------------------------------------------------------------
 
-    def _groups(self, files: list[Path], procedures: dict[str, Any]) -> list[Group]:
+    def _groups(self, files: list[Path], procedures: dict[str, Procedure]) -> list[Group]:
         named: dict[tuple[str, str], Group] = {}
         sequence: list[Path] = []
         for path in files:
@@ -306,14 +307,14 @@ class Watcher:
         fsync_dir(self.folder)
 
 
-def _parse_name(stem: str, procedures: dict[str, Any]) -> tuple[str, str, str] | None:
+def _parse_name(stem: str, procedures: dict[str, Procedure]) -> tuple[str, str, str] | None:
     """(procedure, group, document key) from ``<procedure>_<group>_<key>[_<page>]``."""
     procedure_code, sep, rest = stem.partition("_")
     procedure = procedures.get(procedure_code)
     if not sep or procedure is None:
         return None
     for candidate in (rest, _PAGE.match(rest).group("rest")):  # type: ignore[union-attr]
-        for key in sorted((d["key"] for d in procedure["documents"]), key=len, reverse=True):
+        for key in sorted((d.key for d in procedure.documents), key=len, reverse=True):
             label, sep, tail = candidate.rpartition("_" + key)
             if sep and not tail and label:
                 return procedure_code, label, key

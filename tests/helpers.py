@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -207,3 +208,36 @@ def server_env(settings: Settings) -> dict[str, str]:
         DATABASE_URL=settings.database_url, MEDIA_ROOT=str(settings.media_root), SECRET_KEY=SECRET
     )
     return env
+
+
+CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
+
+
+class Browser:
+    """A cookie-keeping client that fills in forms the way a browser would."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    async def log_in(self, username: str, password: str = PASSWORD) -> httpx.Response:
+        form = await self.client.get("/dang-nhap?next=/ho-so")
+        token = CSRF.search(form.text)
+        assert token is not None
+        response = await self.client.post(
+            "/dang-nhap",
+            data={"_csrf": token.group(1), "username": username, "password": password,
+                  "next": "/ho-so"},
+        )  # fmt: skip
+        if response.status_code == 303:
+            inbox = await self.client.get("/ho-so")
+            found = CSRF.search(inbox.text)
+            assert found is not None
+            self.csrf = found.group(1)
+        return response
+
+    async def post(self, path: str, fields: dict[str, Any], **kwargs: Any) -> httpx.Response:
+        return await self.client.post(path, data={"_csrf": self.csrf, **fields}, **kwargs)
+
+    async def get(self, path: str) -> httpx.Response:
+        return await self.client.get(path)

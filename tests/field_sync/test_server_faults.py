@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from backend.settings import Settings
 from field_sync.agent import Agent
 from field_sync.outbox import Outbox
 from field_sync.transport import Backoff, Server
+from schemas.sync import NewDossier
 from tests.field_sync.test_end_to_end import PROCEDURE
 from tests.helpers import ServerProcess, Staff, server_env
 from tests.media.imagery import document_photo
@@ -33,7 +35,7 @@ def prepare_device(
     enrolled = Server(server.base).enroll(code, "Máy")
     outbox = Outbox(home)
     try:
-        outbox.set(server=server.base, token=enrolled["token"], device_id=enrolled["device_id"])
+        outbox.set(server=server.base, token=enrolled.token, device_id=enrolled.device_id)
         outbox.set(chunk_bytes=str(16 * 1024))
         queue(outbox, count, scan)
     finally:
@@ -61,17 +63,18 @@ def wait_for_blob(media_root: Path, timeout_s: float = 30) -> None:
 def queue(outbox: Outbox, count: int, scan: bytes) -> None:
     digest = outbox.add_scan(scan, "image/jpeg")
     for n in range(count):
-        dossier_id = f"01J{n:023d}"
         outbox.add_dossier(
-            dossier_id,
-            {
-                "id": dossier_id,
-                "procedure_code": PROCEDURE["code"],
-                "applicant": APPLICANT,
-                "consent": True,
-                "documents": [{"key": "to_khai", "sha256": digest}],
-                "captured_at": "2026-03-01T03:00:00Z",
-            },
+            msgspec.convert(
+                {
+                    "id": f"01J{n:023d}",
+                    "procedure_code": PROCEDURE["code"],
+                    "applicant": APPLICANT,
+                    "consent": True,
+                    "documents": [{"key": "to_khai", "sha256": digest}],
+                    "captured_at": "2026-03-01T03:00:00Z",
+                },
+                NewDossier,
+            )
         )
 
 
@@ -124,7 +127,7 @@ async def test_server_killed_during_upload__resumes_and_commits_once(
 
     assert "error" not in box, box.get("error")
     report = box["report"]
-    assert [r["outcome"] for r in report.results] == ["accepted", "accepted"]
+    assert [r.outcome for r in report.results] == ["accepted", "accepted"]
     assert report.upload.failures >= 1, "the kill really cut the upload"
     assert report.upload.bytes_unkept <= 1024 * 1024, "no more than a chunk or so per cut"
     assert sorted(await inbox_ids(client, staff)) == [f"01J{n:023d}" for n in range(2)]
@@ -151,7 +154,7 @@ async def test_server_killed_during_commit__no_partial_batch_and_each_dossier_on
 
     assert len(seen) in (0, 40), "a commit is all or nothing"
     assert "error" not in box, box.get("error")
-    outcomes = {r["outcome"] for r in box["report"].results}
+    outcomes = {r.outcome for r in box["report"].results}
     assert outcomes <= {"accepted", "duplicate"}
     ids = await inbox_ids(client, staff)
     assert sorted(ids) == [f"01J{n:023d}" for n in range(40)]

@@ -12,18 +12,26 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 
 import media
 from backend.settings import Settings
 from field_sync.outbox import Outbox
 from field_sync.watch import DONE_DIR, HELD_DIR, CoverSheet, Watcher, render_cover_sheet
+from schemas.catalog import Procedure
 from tests.field_sync.test_end_to_end import CCCD, FIELD_SYNC, PROCEDURE, field_sync, issue_code
 from tests.helpers import ServerProcess, Staff, server_env
 from tests.media.imagery import document_photo, encode, qr_image
 
 CATALOG = [
     {
+        "id": 1,
+        "commune_code": "07192",
+        "version": 1,
+        "revision": 1,
+        "created_at": "2026-03-01T00:00:00Z",
+        "updated_at": "2026-03-01T00:00:00Z",
         **PROCEDURE,
         "documents": [
             {"key": "to_khai", "name": "Tờ khai", "kind": "original", "required": True},
@@ -57,8 +65,12 @@ def page_scan(seed: int) -> bytes:
     return document_photo(seed, size=(1200, 900), quality=85)
 
 
+def procedure() -> Procedure:
+    return msgspec.convert(CATALOG[0], Procedure)
+
+
 def cover(keys: tuple[str, ...], consent: bool = True) -> bytes:
-    return render_cover_sheet(CoverSheet("1.004873", keys, consent), CATALOG[0])
+    return render_cover_sheet(CoverSheet("1.004873", keys, consent), procedure())
 
 
 def watcher(outbox: Outbox, folder: Path, **options: object) -> Watcher:
@@ -72,7 +84,7 @@ def bodies(outbox: Outbox) -> list[dict[str, object]]:
 def test_cover_sheet__its_qr_reads_back_as_the_sheet() -> None:
     sheet = CoverSheet("1.004873", ("cccd", "to_khai", "to_khai"), True, "Hộ ông Đạt")
 
-    texts = [code.text for code in media.decode_qr(render_cover_sheet(sheet, CATALOG[0]))]
+    texts = [code.text for code in media.decode_qr(render_cover_sheet(sheet, procedure()))]
 
     assert [CoverSheet.parse(t) for t in texts] == [sheet]
 

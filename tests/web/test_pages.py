@@ -4,78 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from litestar import Litestar
 
 from backend.wiring import Services
 from tests.backend.sync.conftest import Device, new_dossier, scan, sha
 from tests.backend.sync.test_batches import push
-from tests.helpers import PASSWORD, Staff
-
-CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
-
-
-class Browser:
-    """A cookie-keeping client that fills in forms the way a browser would."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.csrf = ""
-
-    async def log_in(self, username: str, password: str = PASSWORD) -> httpx.Response:
-        form = await self.client.get("/dang-nhap?next=/ho-so")
-        token = CSRF.search(form.text)
-        assert token is not None
-        response = await self.client.post(
-            "/dang-nhap",
-            data={"_csrf": token.group(1), "username": username, "password": password,
-                  "next": "/ho-so"},
-        )  # fmt: skip
-        if response.status_code == 303:
-            inbox = await self.client.get("/ho-so")
-            found = CSRF.search(inbox.text)
-            assert found is not None
-            self.csrf = found.group(1)
-        return response
-
-    async def post(self, path: str, fields: dict[str, Any], **kwargs: Any) -> httpx.Response:
-        return await self.client.post(path, data={"_csrf": self.csrf, **fields}, **kwargs)
-
-    async def get(self, path: str) -> httpx.Response:
-        return await self.client.get(path)
-
-
-@pytest.fixture
-async def new_client(app: Litestar, client: httpx.AsyncClient) -> AsyncIterator[Any]:
-    """Clients with their own cookie jars, on the app ``client`` already opened."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make() -> httpx.AsyncClient:
-        clients.append(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
-            )
-        )
-        return clients[-1]
-
-    yield make
-    for opened in clients:
-        await opened.aclose()
-
-
-@pytest.fixture
-async def open_browser(new_client: Any) -> Any:
-    async def opener(username: str) -> Browser:
-        browser = Browser(new_client())
-        response = await browser.log_in(username)
-        assert response.status_code == 303, response.text
-        return browser
-
-    return opener
+from tests.helpers import CSRF, PASSWORD, Browser, Staff
 
 
 @pytest.fixture
