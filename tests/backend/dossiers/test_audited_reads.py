@@ -70,3 +70,12 @@ async def test_act__with_another_actions_body_is_a_422_not_an_assertion(
     assert raised.value.code is ErrorCode.validation_failed
     again = await services.dossiers.view_for("07192", dossier["id"])
     assert (again.version, again.status.code) == (1, 1)
+
+
+async def test_action_routes__take_the_body_the_shared_map_names(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/schema/openapi.json")).json()
+
+    for action, body in ACTION_BODY.items():
+        operation = spec["paths"][f"/api/v1/dossiers/{{dossier_id}}/{action.value}"]["post"]
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert schema["$ref"] == f"#/components/schemas/{body.__name__}", action
