@@ -115,7 +115,7 @@ def measure(env: dict[str, str], home: Path, dossiers: int, devices: int) -> dic
                 for _ in range(devices)
             ]
         clients = [
-            Server(server.base, Server(server.base).enroll(code, f"máy {n}")["token"])
+            Server(server.base, Server(server.base).enroll(code, f"máy {n}").token)
             for n, code in enumerate(codes)
         ]
         scans = [scan(n) for n in range(dossiers * (devices + 1) + 5)]
