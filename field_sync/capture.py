@@ -13,10 +13,10 @@ import media
 from field_sync.outbox import Outbox
 from schemas.catalog import check_documents
 from schemas.cccd import ID_CARD_DOCUMENT
-from schemas.dossiers import Applicant, DocumentRef
-from schemas.sync import NewDossier
+from schemas.dossiers import Applicant, DocumentRef, SatisfactionLevel, Ulid
+from schemas.sync import NewDossier, Rating, Supplement
 
-__all__ = ["CaptureError", "capture_dossier"]
+__all__ = ["CaptureError", "capture_dossier", "queue_rating", "queue_supplement"]
 
 
 class CaptureError(ValueError):
@@ -80,38 +80,15 @@ def capture_dossier(
     if not applicant.get("full_name") or not applicant.get("id_number"):
         raise CaptureError("cần họ tên và số định danh (hoặc --cccd-qr)")
 
-    specs = [spec.partition("=") for spec in scans]
-    problem = check_documents(procedure.documents, (key for key, _, _ in specs))
+    specs = _specs(scans)
+    problem = check_documents(procedure.documents, (key for key, _ in specs))
     if problem is not None:
         raise CaptureError(problem.detail)
     try:
         applicant_record = msgspec.convert(applicant, Applicant)
     except msgspec.ValidationError as exc:
         raise CaptureError(f"thông tin người nộp chưa hợp lệ: {exc}") from None
-    pages: list[tuple[str, bytes]] = []
-    for key, _, path in specs:
-        try:
-            pages.append((key, Path(path).read_bytes()))
-        except OSError as exc:
-            raise CaptureError(f"không đọc được {path}: {exc}") from None
-
-    documents = []
-    page_numbers: dict[str, int] = {}
-    for key, raw in pages:
-        try:
-            normalised = media.normalise(raw, "id_card" if key == ID_CARD_DOCUMENT else mode)  # type: ignore[arg-type]
-        except media.MediaError as exc:
-            raise CaptureError(f"ảnh «{key}» không dùng được: {exc.detail}") from None
-        digest = outbox.add_scan(normalised.data, normalised.facts.media_type)
-        page_numbers[key] = page_numbers.get(key, 0) + 1
-        documents.append(
-            DocumentRef(
-                key=key,
-                sha256=digest,
-                page=page_numbers[key],
-                media_type=normalised.facts.media_type,
-            )
-        )
+    documents = _store_pages(outbox, specs, mode)
     dossier = NewDossier(
         id=str(ULID()),
         procedure_code=procedure_code,
@@ -126,3 +103,96 @@ def capture_dossier(
     )
     outbox.add_dossier(dossier, source)
     return dossier.id
+
+
+def _specs(scans: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """``KEY=PATH`` arguments as (key, path)."""
+    specs = []
+    for spec in scans:
+        key, sep, path = spec.partition("=")
+        if not sep or not key or not path:
+            raise CaptureError(f"«{spec}» cần có dạng KHOÁ=ĐƯỜNG_DẪN, ví dụ to_khai=trang1.jpg")
+        specs.append((key, Path(path)))
+    return specs
+
+
+def _store_pages(outbox: Outbox, specs: list[tuple[str, Path]], mode: str) -> list[DocumentRef]:
+    """Read, normalise and store each page; all are read before any is stored."""
+    pages: list[tuple[str, bytes]] = []
+    for key, path in specs:
+        try:
+            pages.append((key, path.read_bytes()))
+        except OSError as exc:
+            raise CaptureError(f"không đọc được {path}: {exc.strerror or exc}") from None
+    normalised = []
+    for key, raw in pages:
+        try:
+            normalised.append(
+                (key, media.normalise(raw, "id_card" if key == ID_CARD_DOCUMENT else mode))  # type: ignore[arg-type]
+            )
+        except media.MediaError as exc:
+            raise CaptureError(f"ảnh «{key}» không dùng được: {exc.detail}") from None
+    documents = []
+    page_numbers: dict[str, int] = {}
+    for key, image in normalised:
+        digest = outbox.add_scan(image.data, image.facts.media_type)
+        page_numbers[key] = page_numbers.get(key, 0) + 1
+        documents.append(
+            DocumentRef(
+                key=key, sha256=digest, page=page_numbers[key], media_type=image.facts.media_type
+            )
+        )
+    return documents
+
+
+def _dossier_ref(outbox: Outbox, ref: str) -> tuple[str | None, str | None, str | None]:
+    """(dossier id, dossier code, procedure code) for a dossier named by its id or its code."""
+    for row in outbox.dossiers():
+        if ref in (row["id"], row["code"]):
+            return row["id"], row["code"], outbox.body(row).procedure_code
+    try:
+        return msgspec.convert(ref, Ulid), None, None
+    except msgspec.ValidationError:
+        return None, ref, None
+
+
+def queue_supplement(
+    outbox: Outbox, dossier: str, scans: tuple[str, ...], note: str = "", mode: str = "document"
+) -> str:
+    """Queue the pages a supplement request asked for; return the queued item's id.
+
+    ``dossier`` is the dossier's id or its code (from the receipt, for a dossier another device
+    of the team sent). The keys are checked against the dossier's procedure when it is known.
+    """
+    if not scans:
+        raise CaptureError("cần ít nhất một trang bổ sung (--scan KHOÁ=ĐƯỜNG_DẪN)")
+    dossier_id, code, procedure_code = _dossier_ref(outbox, dossier)
+    specs = _specs(scans)
+    procedure = outbox.catalog().get(procedure_code or "")
+    if procedure is not None:
+        problem = check_documents(procedure.documents, (key for key, _ in specs), complete=False)
+        if problem is not None:
+            raise CaptureError(problem.detail)
+    documents = _store_pages(outbox, specs, mode)
+    item_id = str(ULID())
+    outbox.add_item(
+        item_id,
+        Supplement(dossier_id=dossier_id, dossier_code=code, documents=documents, note=note),
+    )
+    return item_id
+
+
+def queue_rating(outbox: Outbox, dossier: str, level: str, comment: str = "") -> str:
+    """Queue the household's satisfaction rating of a dossier; return the item's id."""
+    dossier_id, _, _ = _dossier_ref(outbox, dossier)
+    if dossier_id is None:
+        raise CaptureError(
+            f"không tìm thấy hồ sơ {dossier} trên máy này: đánh giá cần mã hồ sơ trên máy"
+        )
+    try:
+        rating = Rating(dossier_id=dossier_id, level=SatisfactionLevel(level), comment=comment)
+    except ValueError:
+        raise CaptureError(f"mức đánh giá «{level}» không có") from None
+    item_id = str(ULID())
+    outbox.add_item(item_id, rating)
+    return item_id

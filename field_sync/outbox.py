@@ -28,6 +28,7 @@ from media.store import write_atomically
 from schemas.catalog import Procedure
 from schemas.communes import Team
 from schemas.sync import (
+    BatchItem,
     BatchManifest,
     BlobRef,
     Bootstrap,
@@ -35,6 +36,8 @@ from schemas.sync import (
     ItemKind,
     ItemResult,
     NewDossier,
+    Rating,
+    Supplement,
 )
 
 __all__ = ["MIGRATIONS", "Outbox", "OutboxError", "OutboxTooNewError", "PendingBlob", "SealedBatch"]
@@ -98,7 +101,20 @@ def _v2(db: sqlite3.Connection) -> None:
         _apply_change(db, msgspec.json.decode(body, type=Change))
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+def _v3(db: sqlite3.Connection) -> None:
+    """Items that follow a dossier already sent: the missing pages of a supplement request
+    and the household's rating. ``position`` is the item's index in its sealed batch, which
+    is how the server's per-item results name it."""
+    db.execute(
+        "CREATE TABLE item ("
+        " id TEXT PRIMARY KEY, kind TEXT NOT NULL, dossier_ref TEXT NOT NULL, body TEXT NOT NULL,"
+        " state TEXT NOT NULL DEFAULT 'pending', batch_id TEXT, position INTEGER,"
+        " outcome_code TEXT, detail TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX item_state ON item (state)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 """Step ``n`` (1-based) takes an outbox from ``user_version`` n-1 to n. Append only."""
 
 
@@ -267,6 +283,28 @@ class Outbox:
                     (source, dossier.id),
                 )
 
+    def add_item(self, item_id: str, item: Supplement | Rating) -> None:
+        """Queue a supplement's pages or a rating for a dossier already sent."""
+        for document in getattr(item, "documents", []):
+            if not self.scan_path(document.sha256).exists():
+                raise OutboxError(f"scan {document.sha256} is not in the outbox")
+        kind = ItemKind.supplement if isinstance(item, Supplement) else ItemKind.rating
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO item (id, kind, dossier_ref, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    item_id,
+                    kind.value,
+                    item.dossier_id or getattr(item, "dossier_code", None) or "",
+                    msgspec.json.encode(item).decode(),
+                    _now(),
+                ),
+            )
+
+    def items(self) -> list[sqlite3.Row]:
+        """Every supplement and rating queued on this device, oldest first."""
+        return self._db.execute("SELECT * FROM item ORDER BY created_at, id").fetchall()
+
     def dossier_from(self, source: str) -> str | None:
         """The dossier already captured from ``source``, if any."""
         row = self._db.execute(
@@ -278,6 +316,7 @@ class Outbox:
         """Whether anything waits to be pushed."""
         row = self._db.execute(
             "SELECT (SELECT count(*) FROM dossier WHERE state = 'pending') "
+            "+ (SELECT count(*) FROM item WHERE state = 'pending') "
             "+ (SELECT count(*) FROM batch WHERE state != 'committed')"
         ).fetchone()
         return bool(row[0])
@@ -311,10 +350,15 @@ class Outbox:
                 "LIMIT ?",
                 (limit,),
             ).fetchall()
-            if not rows:
+            later = db.execute(
+                "SELECT id, body FROM item WHERE state = 'pending' ORDER BY created_at, id LIMIT ?",
+                (limit - len(rows),),
+            ).fetchall()
+            if not rows and not later:
                 return None
-            items: list[NewDossier] = [self.body(r) for r in rows]
-            hashes = sorted({d.sha256 for item in items for d in item.documents})
+            items: list[BatchItem] = [self.body(r) for r in rows]
+            items += [msgspec.json.decode(r["body"], type=Supplement | Rating) for r in later]
+            hashes = sorted({d.sha256 for item in items for d in getattr(item, "documents", [])})
             blobs = [
                 BlobRef(sha256=b["sha256"], size=b["size"], media_type=b["media_type"])
                 for b in db.execute(
@@ -323,7 +367,7 @@ class Outbox:
                     hashes,
                 ).fetchall()
             ]
-            manifest = BatchManifest(batch_id=batch_id, items=[*items], blobs=blobs)
+            manifest = BatchManifest(batch_id=batch_id, items=items, blobs=blobs)
             db.execute(
                 "INSERT INTO batch (id, manifest, created_at) VALUES (?, ?, ?)",
                 (batch_id, msgspec.json.encode(manifest).decode(), _now()),
@@ -331,6 +375,10 @@ class Outbox:
             db.executemany(
                 "UPDATE dossier SET state = 'batched', batch_id = ? WHERE id = ?",
                 [(batch_id, r["id"]) for r in rows],
+            )
+            db.executemany(
+                "UPDATE item SET state = 'batched', batch_id = ?, position = ? WHERE id = ?",
+                [(batch_id, len(rows) + n, r["id"]) for n, r in enumerate(later)],
             )
         return SealedBatch(batch_id, manifest, "sealed")
 
@@ -369,13 +417,18 @@ class Outbox:
         """Apply the server's per-dossier results; only now are dossiers settled."""
         with self._tx() as db:
             for result in results:
-                if result.kind is not ItemKind.dossier or not result.dossier_id:
-                    continue
                 state = "committed" if result.outcome.settled else result.outcome.value
-                db.execute(
-                    "UPDATE dossier SET state = ?, outcome_code = ?, detail = ? WHERE id = ?",
-                    (state, result.code, result.detail, result.dossier_id),
-                )
+                if result.kind is not ItemKind.dossier:
+                    db.execute(
+                        "UPDATE item SET state = ?, outcome_code = ?, detail = ? "
+                        "WHERE batch_id = ? AND position = ?",
+                        (state, result.code, result.detail, batch_id, result.index),
+                    )
+                elif result.dossier_id:
+                    db.execute(
+                        "UPDATE dossier SET state = ?, outcome_code = ?, detail = ? WHERE id = ?",
+                        (state, result.code, result.detail, result.dossier_id),
+                    )
             db.execute("UPDATE batch SET state = 'committed' WHERE id = ?", (batch_id,))
 
     # --- changes --------------------------------------------------------------------------

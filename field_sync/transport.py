@@ -32,7 +32,15 @@ from schemas import devices, sync
 from schemas.common import Problem
 from schemas.errors import ErrorCode
 
-__all__ = ["Backoff", "LocalProblem", "ProblemError", "Server", "UploadStats"]
+__all__ = [
+    "Backoff",
+    "LinkDownError",
+    "LocalProblem",
+    "ProblemError",
+    "Server",
+    "UploadStats",
+    "server_address",
+]
 
 T = TypeVar("T")
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -44,8 +52,6 @@ MAX_CHUNK = 1024 * 1024
 class LocalProblem(StrEnum):
     """Failures this client names itself (the server's are :class:`ErrorCode`)."""
 
-    upload_failed = "upload_failed"
-    """An upload made no progress after every retry."""
     unexpected_answer = "unexpected_answer"
     """The server answered something this client cannot read (a proxy's page, a newer API)."""
     blobs_still_missing = "blobs_still_missing"
@@ -72,10 +78,27 @@ class Backoff:
     attempts: int = 8
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    on_wait: Callable[[float, int, int], None] | None = None
+    """Told ``(seconds, attempt, attempts)`` before each wait, so a person knows why it waits."""
 
     def delay(self, attempt: int) -> float:
         """How long to wait before retry number ``attempt`` (0-based)."""
         return self.rng.uniform(0, min(self.cap_s, self.base_s * 2**attempt))
+
+    def wait(self, attempt: int) -> None:
+        """Wait before retry number ``attempt`` (0-based), saying so first."""
+        seconds = self.delay(attempt)
+        if self.on_wait is not None:
+            self.on_wait(seconds, attempt + 1, self.attempts)
+        self.sleep(seconds)
+
+
+class LinkDownError(Exception):
+    """The server could not be reached (no route, refused, timed out, cut) after every retry.
+
+    Nothing is lost: what was sent before is kept by the server, and the outbox keeps the
+    rest for the next try.
+    """
 
 
 @dataclass
@@ -100,6 +123,15 @@ class UploadStats:
 _problem_decoder = msgspec.json.Decoder(Problem)
 
 
+def _why(exc: httpx.TransportError) -> str:
+    """A network failure in words a team member understands."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "máy chủ không trả lời kịp (mạng chậm hoặc mất sóng)"
+    if isinstance(exc, httpx.ConnectError):
+        return "không kết nối được (mất mạng, sai địa chỉ hoặc máy chủ đang tắt)"
+    return "kết nối bị ngắt giữa chừng"
+
+
 def _problem(response: httpx.Response) -> ProblemError:
     """The server's problem document as an error (a proxy's HTML page has no code)."""
     try:
@@ -113,6 +145,23 @@ def _problem(response: httpx.Response) -> ProblemError:
     except ValueError:
         code = problem.code  # a newer server's code: still shown, never branched on
     return ProblemError(response.status_code, code, problem.detail)
+
+
+def server_address(typed: str) -> str:
+    """The server's base URL as a person typed it: ``192.168.1.10:8000`` means ``http://...``.
+
+    Raises ``ValueError`` (in Vietnamese) for what cannot be an address, before any request.
+    """
+    text = typed.strip()
+    if "://" not in text:
+        text = f"http://{text}"
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        raise ValueError(f"«{typed}» không phải địa chỉ máy chủ") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"«{typed}» không phải địa chỉ máy chủ (cần dạng http://máy-chủ:cổng)")
+    return str(url).rstrip("/")
 
 
 class Server:
@@ -141,15 +190,15 @@ class Server:
         for attempt in range(self.backoff.attempts):
             try:
                 response = call()
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
                 if attempt == self.backoff.attempts - 1:
-                    raise
+                    raise LinkDownError(_why(exc)) from exc
             else:
                 if response.status_code not in _RETRY_STATUSES:
                     return response
                 if attempt == self.backoff.attempts - 1:
                     raise _problem(response)
-            self.backoff.sleep(self.backoff.delay(attempt))
+            self.backoff.wait(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _call(
@@ -308,10 +357,8 @@ class Server:
                     if chunk_checksum:
                         chunk = max(MIN_CHUNK, chunk // 2)  # a cut chunk is lost whole
                     if failures >= self.backoff.attempts:
-                        raise ProblemError(
-                            503, LocalProblem.upload_failed, f"gave up after {failures} tries"
-                        )
+                        raise LinkDownError(f"tải lên không tiến thêm sau {failures} lần thử")
                     if failures:
-                        self.backoff.sleep(self.backoff.delay(failures))
+                        self.backoff.wait(failures)
                     failures += 1
                 offset = server_offset

@@ -41,6 +41,7 @@ from field_sync.outbox import Outbox
 from media import fonts
 from media.store import fsync_dir
 from schemas.catalog import Procedure
+from schemas.cccd import ID_CARD_DOCUMENT
 
 __all__ = ["CoverSheet", "Outcome", "Watcher", "render_cover_sheet"]
 
@@ -134,6 +135,8 @@ class Group:
     files: list[Path] = field(default_factory=list)
     consent: bool = False
     problem: str | None = None
+    card: Path | None = None
+    """The ID card page, when it fills the applicant without being one of the documents."""
 
 
 @dataclass(frozen=True)
@@ -219,12 +222,31 @@ class Watcher:
         def close() -> None:
             if current is None or sheet is None:
                 return
-            if len(pending) != len(sheet.keys):
+            current.files.extend(pending)
+            # The ID card page is recognised by its QR, wherever it was scanned: it is the
+            # ``cccd`` document when the sheet lists one, otherwise it only fills the applicant
+            # and is not filed (an ID scan is kept only where the procedure asks for it).
+            card = next((p for p in pending if any(_is_cccd(t) for t in self._texts(p))), None)
+            keys = list(sheet.keys)
+            filed_card = card is not None and ID_CARD_DOCUMENT in keys
+            if filed_card:
+                keys.remove(ID_CARD_DOCUMENT)
+            elif card is not None:
+                current.card = card
+            others = [p for p in pending if p is not card]
+            if len(others) != len(keys):
                 current.problem = (
                     f"phiếu bìa ghi {len(sheet.keys)} trang nhưng có {len(pending)} trang sau nó"
+                    if current.card is None
+                    else f"phiếu bìa ghi {len(sheet.keys)} trang nhưng có {len(others)} trang "
+                    "sau nó (không kể trang căn cước)"
                 )
-            current.pages = list(zip(sheet.keys, pending, strict=False))
-            current.files.extend(pending)
+            remaining = iter(keys)
+            for path in pending:
+                if path is card and filed_card:
+                    current.pages.append((ID_CARD_DOCUMENT, path))
+                elif path is not card and (key := next(remaining, None)) is not None:
+                    current.pages.append((key, path))
 
         for path in files:
             cover = next(
@@ -282,7 +304,7 @@ class Watcher:
         return Outcome(group.label, "held", reason=reason)
 
     def _capture(self, group: Group, fingerprint: str) -> str:
-        card = next(
+        card = group.card or next(
             (path for _, path in group.pages if any(_is_cccd(t) for t in self._texts(path))), None
         )
         if card is None:

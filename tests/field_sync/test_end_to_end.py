@@ -145,3 +145,58 @@ async def test_field_sync__killed_during_push_then_rerun_gives_every_dossier_onc
     assert len({d["id"] for d in inbox["items"]}) == 4
     assert set(final["outcomes"]) <= {"accepted", "duplicate"}
     assert field_sync(home, "outbox").stdout.count("Đã gửi") == 4
+
+
+async def test_field_sync__supplement_pages_and_the_rating_reach_the_office(
+    client: httpx.AsyncClient,
+    staff: Staff,
+    settings: Settings,
+    team_id: int,
+    tmp_path: Path,
+) -> None:
+    home, files = tmp_path / "device", tmp_path / "files"
+    files.mkdir()
+    clerk = staff["clerk.a"].auth
+    with serve(server_env(settings), tmp_path) as base:
+        await asyncio.to_thread(
+            field_sync, home, "enroll", base, await issue_code(base, staff, team_id)
+        )
+        await asyncio.to_thread(capture_many, home, files, 1, (1600, 1200))
+        await asyncio.to_thread(counts, home)
+        [dossier] = (await client.get("/api/v1/dossiers", headers=clerk)).json()["items"]
+        received = await client.post(
+            f"/api/v1/dossiers/{dossier['id']}/receive", json={}, headers=clerk
+        )
+        code = received.json()["code"]
+        await client.post(
+            f"/api/v1/dossiers/{dossier['id']}/request-supplement",
+            json={
+                "items": [{"document_key": "to_khai", "problem": "invalid", "note": "thiếu chữ ký"}]
+            },
+            headers=clerk,
+        )
+        pulled = await asyncio.to_thread(field_sync, home, "pull")
+        page = files / "signed.jpg"
+        page.write_bytes(document_photo(77, size=(1600, 1200), quality=85))
+        await asyncio.to_thread(field_sync, home, "supplement", code, "--scan", f"to_khai={page}")
+        await asyncio.to_thread(field_sync, home, "rate", dossier["id"], "satisfied")
+        listed = await asyncio.to_thread(field_sync, home, "outbox")
+        pushed = await asyncio.to_thread(counts, home)
+        after = (await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=clerk)).json()
+        events = (
+            await client.get(f"/api/v1/dossiers/{dossier['id']}/events", headers=clerk)
+        ).json()
+        again = await asyncio.to_thread(counts, home)
+
+    assert "cần bổ sung «Tờ khai» (chưa hợp lệ): thiếu chữ ký" in pulled.stdout
+    assert f"field-sync supplement {code}" in pulled.stdout
+    assert "Trần Hữu Đạt" in pulled.stdout
+    assert "Bổ sung" in listed.stdout
+    assert "Đánh giá" in listed.stdout
+    assert pushed["outcomes"] == {"accepted": 2}
+    assert {r["kind"] for r in pushed["results"]} == {"supplement", "rating"}
+    assert after["status"]["code"] == 1, "back in the inbox with the new pages"
+    assert [d["key"] for d in after["documents"]].count("to_khai") == 2
+    assert [e["action"] for e in events][-1] == "supplement-arrived"
+    assert events[-1]["payload"]["doc_version"] == 2
+    assert again["batches"] == 0, "nothing is sent twice"
