@@ -37,7 +37,19 @@ CATALOG = [
             {"key": "to_khai", "name": "Tờ khai", "kind": "original", "required": True},
             {"key": "cccd", "name": "Căn cước", "kind": "copy", "required": False},
         ],
-    }
+    },
+    {
+        "id": 2,
+        "commune_code": "07192",
+        "version": 1,
+        "revision": 1,
+        "created_at": "2026-03-01T00:00:00Z",
+        "updated_at": "2026-03-01T00:00:00Z",
+        "code": "1.000894",
+        "name": "Đăng ký kết hôn",
+        "processing_days": 3,
+        "documents": [{"key": "to_khai", "name": "Tờ khai", "kind": "original", "required": True}],
+    },
 ]
 LATER = 3600.0
 
@@ -110,6 +122,28 @@ def test_watch__naming_rule_groups_files_into_one_dossier(outbox: Outbox, folder
         "1.004873_ho-dat_to_khai_2.jpg",
     ]
     assert not list(folder.glob("*.jpg"))
+
+
+def test_watch__the_id_card_page_is_the_card_wherever_it_was_scanned(
+    outbox: Outbox, folder: Path
+) -> None:
+    no_card_document = msgspec.convert(CATALOG[1], Procedure)
+    pages = [
+        cover(("to_khai", "cccd")), page_scan(4), card_scan(),
+        render_cover_sheet(CoverSheet("1.000894", ("to_khai",), True), no_card_document),
+        card_scan(), page_scan(5),
+    ]  # fmt: skip
+    for n, data in enumerate(pages, start=1):
+        (folder / f"scan_{n}.png").write_bytes(data)
+
+    outcomes = watcher(outbox, folder).scan()
+
+    assert [o.state for o in outcomes] == ["captured", "captured"]
+    filed, unfiled = bodies(outbox)
+    assert [d["key"] for d in filed["documents"]] == ["to_khai", "cccd"]  # type: ignore[attr-defined]
+    # A procedure that asks for no ID card: the card fills the applicant and is not filed.
+    assert [d["key"] for d in unfiled["documents"]] == ["to_khai"]  # type: ignore[attr-defined]
+    assert unfiled["applicant"]["id_number"] == "022095001234"  # type: ignore[index]
 
 
 def test_watch__cover_sheets_split_a_scanner_sequence(outbox: Outbox, folder: Path) -> None:
