@@ -6,7 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format system-deps test-deps clean
+FRONTEND := backend/field_app/frontend
+NPM_STAMP := $(FRONTEND)/node_modules/.installed-$(shell cat $(FRONTEND)/package-lock.json | sha256sum | cut -c1-12)
+APP_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f) $(FRONTEND)/build.mjs
+
+.PHONY: run test lint format system-deps node-deps test-deps frontend clean
 
 ## System packages: zbar (QR decoding, at run time) and Chromium (the browser tests drive
 ## Debian's build through Playwright; no browser is downloaded).
@@ -16,6 +20,25 @@ system-deps:
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends libzbar0; \
 	fi
+
+## Node.js and npm build the field app (Debian's packages when they are missing).
+node-deps:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "==> installing nodejs and npm (Debian packages)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm; \
+	fi
+
+$(NPM_STAMP): $(FRONTEND)/package-lock.json | node-deps
+	@echo "==> installing the field app's npm packages (from the lock file)"
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+$(FRONTEND)/dist/index.html: $(NPM_STAMP) $(APP_SOURCES)
+	cd $(FRONTEND) && npm run build --silent
+
+## The field app (/thiet-bi/) and htmx for the staff pages, built from the npm lock file.
+frontend: $(FRONTEND)/dist/index.html
 
 test-deps: system-deps
 	@if ! command -v chromium >/dev/null; then \
@@ -39,13 +62,13 @@ $(STAMP): pyproject.toml | system-deps
 	@touch $(STAMP)
 
 ## Start the server on 127.0.0.1:$${PORT:-8000} with SQLite and demo data.
-run: $(STAMP)
+run: $(STAMP) frontend
 	$(BIN)/luudong migrate
 	$(BIN)/luudong seed-demo
 	$(BIN)/luudong serve
 
 ## Run the whole suite: database tests on SQLite, and on PostgreSQL at TEST_DATABASE_URL.
-test: $(STAMP) test-deps
+test: $(STAMP) test-deps frontend
 	$(BIN)/pytest
 
 ## ruff (lint and format check) and mypy.
@@ -59,4 +82,5 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules $(FRONTEND)/dist \
+		backend/web/static/build

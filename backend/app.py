@@ -35,6 +35,7 @@ from backend.dossiers.controllers import (
     TrackingController,
 )
 from backend.errors import exception_handlers
+from backend.field_app.controllers import FieldAppController
 from backend.reports.controllers import ReportController
 from backend.settings import Settings
 from backend.sync.controllers import SyncController
@@ -64,6 +65,7 @@ CONTROLLERS = (
     DeviceController,
     SyncController,
     UploadController,
+    FieldAppController,
 )
 
 

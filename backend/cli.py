@@ -140,12 +140,47 @@ def create_token(username: str, name: str) -> None:
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo communes, teams, users and procedure catalog (idempotent)."""
-    from backend.demo import DEMO_USERS, seed
+    from backend.demo import DEMO_USERS, field_enrolment, seed
 
     _run(seed)
     console.print("[green]demo data ready[/green]")
     for user in DEMO_USERS:
         console.print(f"  {user.role.value:<7} {user.username} / {user.password}")
+    settings = Settings.from_env()
+    local = f"http://{_shown_host(settings.host)}:{settings.port}"
+
+    async def enrolment(services: Services) -> tuple[str, str]:
+        return await field_enrolment(services, local)
+
+    team, code = _run(enrolment)
+    console.print(f"  field app  {local}/thiet-bi/  — enrolment code for {team}: {code} (24 h)")
+    if settings.host in ("0.0.0.0", "::"):  # noqa: S104 - only compared, to say how to reach it
+        console.print(
+            f"  from a phone on this network: http://{_lan_address()}:{settings.port}/thiet-bi/"
+        )
+    else:
+        console.print(
+            "  from a phone on this network: HOST=0.0.0.0 make run, then this PC's address"
+        )
+    console.print(
+        "  (a phone keeps the app offline only over HTTPS or on this PC: docs/field-app.md)"
+    )
+
+
+def _shown_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+
+
+def _lan_address() -> str:
+    """This machine's address on its local network (no packet is sent)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
 
 
 @main.command()

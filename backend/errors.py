@@ -91,7 +91,7 @@ def problem_response(
     )
 
 
-_NOT_PAGES = ("/api/", "/schema", "/health", "/ready", "/static/")
+_NOT_PAGES = ("/api/", "/schema", "/health", "/ready", "/static/", "/thiet-bi/")
 
 
 def is_page_request(request: Request[Any, Any, Any]) -> bool:

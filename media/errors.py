@@ -68,6 +68,14 @@ class BlobNotFoundError(MediaError):
 
 
 class CccdError(MediaError):
-    """A citizen ID card QR payload that is malformed or inconsistent."""
+    """A citizen ID card QR payload that is malformed or inconsistent.
+
+    ``rule`` names the check that failed, the same name the field app gives
+    (``tests/media/cccd_cases.json`` holds the cases both sides pass).
+    """
 
     code = "cccd_invalid"
+
+    def __init__(self, detail: str, rule: str = "format") -> None:
+        super().__init__(detail)
+        self.rule = rule

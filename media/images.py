@@ -21,6 +21,7 @@ from media.errors import (
     TooManyPixelsError,
     UnsupportedMediaTypeError,
 )
+from schemas.media import NORMALISE
 
 __all__ = [
     "ACCEPTED_TYPES",
@@ -154,11 +155,11 @@ def validate_image(
 
 # --- normalisation ---------------------------------------------------------------------------
 
-_LONG_SIDE = {"document": 2200, "text": 2200, "id_card": 2400}
-"""Long side in pixels: about 200 dpi for an A4 page; an ID card photo is kept sharper."""
+_LONG_SIDE = NORMALISE.long_side
+"""Long side in pixels per mode (``schemas.media.NORMALISE``, shared with the field app)."""
 
-_JPEG_QUALITY = {"document": 60, "id_card": 80}
-"""Grayscale JPEG quality that keeps stamps and signatures legible (see docs/performance.md)."""
+_JPEG_QUALITY = NORMALISE.jpeg_quality
+"""Grayscale JPEG quality per mode (``schemas.media.NORMALISE``)."""
 
 _THRESHOLD_RADIUS = 15
 """Neighbourhood of the adaptive threshold, in pixels at document resolution."""

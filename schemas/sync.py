@@ -9,18 +9,24 @@ from typing import Annotated
 import msgspec
 
 from schemas.catalog import Procedure, ProcedureCode
+from schemas.cccd import CCCD_RULES, CccdRules
 from schemas.communes import Commune, Team
 from schemas.dossiers import (
+    EVENT_LABELS,
     Applicant,
+    Channel,
     Delivery,
     DocumentRef,
     EventPayload,
     SatisfactionLevel,
     Sha256,
     Standing,
+    Status,
     StatusInfo,
+    SupplementProblem,
     Ulid,
 )
+from schemas.media import NORMALISE, NormaliseRules
 
 __all__ = [
     "BatchAccepted",
@@ -44,6 +50,7 @@ __all__ = [
     "ReconcileRequest",
     "Reconciliation",
     "Supplement",
+    "Vocabulary",
 ]
 
 
@@ -104,6 +111,33 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     max_dossiers_per_batch: int
 
 
+class Vocabulary(msgspec.Struct, frozen=True, kw_only=True):
+    """Every code a field client shows, with its Vietnamese label (from the shared enums)."""
+
+    statuses: dict[int, str]
+    standings: dict[str, str]
+    outcomes: dict[str, str]
+    problems: dict[str, str]
+    """Supplement problems (còn thiếu, chưa hợp lệ)."""
+    levels: dict[str, str]
+    """Satisfaction levels, best first."""
+    events: dict[str, str]
+    channels: dict[str, str]
+
+    @classmethod
+    def current(cls) -> Vocabulary:
+        """The labels as ``schemas`` defines them."""
+        return cls(
+            statuses={s.value: s.label for s in Status},
+            standings={s.value: s.label for s in Standing},
+            outcomes={o.value: o.label for o in Outcome},
+            problems={p.value: p.label for p in SupplementProblem},
+            levels={level.value: level.label for level in SatisfactionLevel},
+            events=dict(EVENT_LABELS),
+            channels={c.value: c.label for c in Channel},
+        )
+
+
 class Bootstrap(msgspec.Struct, frozen=True, kw_only=True):
     """Everything a freshly enrolled (or returning) device needs before capturing."""
 
@@ -116,6 +150,12 @@ class Bootstrap(msgspec.Struct, frozen=True, kw_only=True):
     limits: Limits
     server_time: datetime
     """The server's clock, so the client can note its own skew."""
+    vocabulary: Vocabulary = msgspec.field(default_factory=Vocabulary.current)
+    """The labels a client shows, so none types a second copy."""
+    cccd_rules: CccdRules = CCCD_RULES
+    """The checks of an ID card QR, for a client that reads cards offline."""
+    normalise: NormaliseRules = NORMALISE
+    """How a client makes a photo document-grade before queueing it."""
 
 
 # --- batches -----------------------------------------------------------------------------------

@@ -98,3 +98,20 @@ async def seed(services: Services) -> None:
         await services.catalog.import_catalog(principal, catalog)
     clerk = next(u for u in DEMO_USERS if u.commune == "07192" and u.role is Role.clerk)
     await seed_history(services, "07192", clerk.username, services.ctx.clock.now())
+
+
+async def field_enrolment(services: Services, server_url: str) -> tuple[str, str]:
+    """A fresh enrolment code for Cô Tô's first roaming team: (team name, code), for the demo."""
+    admin = next(u for u in DEMO_USERS if u.commune == "07192" and u.role is Role.admin)
+    user_id = await services.accounts.find_user_id(admin.username)
+    principal = Principal(
+        user_id=user_id or 0, username=admin.username, role=Role.admin, commune_code="07192",
+        via="token",
+    )  # fmt: skip
+    team = next(
+        t
+        for t in await services.communes.list_teams(principal)
+        if t.kind is TeamKind.roaming and t.active
+    )
+    issued = await services.devices.issue_code(principal, team.id, server_url)
+    return team.name, issued.code

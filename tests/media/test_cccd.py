@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import date
+from pathlib import Path
+from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,30 +39,27 @@ def test_parse__newer_cards_with_trailing_empty_fields_and_no_old_id() -> None:
     assert record.birth_date.year == 2005
 
 
-@pytest.mark.parametrize(
-    ("payload", "reason"),
-    [
-        ("", "fields"),
-        ("022095001234|123456789|Trần Hữu Đạt|12041995|Nam|Cô Tô", "fields"),
-        (VALID + "|extra", "fields"),
-        (VALID.replace("022095001234", "02209500123"), "12 digits"),
-        (VALID.replace("022095001234", "02209500123X"), "12 digits"),
-        (VALID.replace("022095001234", "099095001234"), "province"),
-        (VALID.replace("022095001234", "022795001234"), "century/gender"),
-        (VALID.replace("022095001234", "022295001234"), "2000s"),
-        (VALID.replace("022095001234", "022195001234"), "disagree"),
-        (VALID.replace("022095001234", "022096001234"), "birth year"),
-        (VALID.replace("|Nam|", "|Male|"), "gender"),
-        (VALID.replace("12041995", "31021995"), "calendar date"),
-        (VALID.replace("12041995", "1995-04-12"), "ddmmyyyy"),
-        (VALID.replace("01072021", "01071990"), "before the holder was born"),
-        (VALID.replace("Trần Hữu Đạt", ""), "name"),
-        (VALID.replace("123456789", "12345"), "old ID"),
-    ],
-)
-def test_parse__each_malformed_variant_is_a_cccd_error(payload: str, reason: str) -> None:
-    with pytest.raises(CccdError, match=reason):
-        parse_cccd(payload)
+CASES = json.loads((Path(__file__).parent / "cccd_cases.json").read_text(encoding="utf-8"))
+"""The cases the field app's parser passes too (one set of cases for both sides)."""
+
+
+def _today(case: dict[str, Any]) -> date | None:
+    return date.fromisoformat(case["today"]) if case["today"] else None
+
+
+@pytest.mark.parametrize("case", CASES["valid"], ids=lambda c: c["payload"][:12])
+def test_parse__shared_valid_cases_give_their_record(case: dict[str, Any]) -> None:
+    record = parse_cccd(case["payload"], today=_today(case))
+
+    assert msgspec.to_builtins(record) == case["record"]
+
+
+@pytest.mark.parametrize("case", CASES["invalid"], ids=lambda c: c["rule"])
+def test_parse__shared_malformed_cases_fail_their_rule(case: dict[str, Any]) -> None:
+    with pytest.raises(CccdError) as raised:
+        parse_cccd(case["payload"], today=_today(case))
+
+    assert raised.value.rule == case["rule"]
 
 
 def test_parse__dates_in_the_future_are_refused_when_today_is_known() -> None:

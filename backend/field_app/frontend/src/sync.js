@@ -1,0 +1,99 @@
+// Push and pull, with the same protocol as field-sync: reconcile open batches, send sealed ones
+// again with the same id and manifest, seal what is pending; manifest, tus uploads (the stock
+// tus-js-client, resumed from the server's offset after a reload), commit, record results.
+import { Upload } from "tus-js-client";
+import { ulid } from "ulidx";
+import { call, LinkDown, Problem, token } from "./api.js";
+import * as store from "./db.js";
+
+const MAX_BATCH = 50;
+
+/** Upload one blob with tus, resuming an earlier upload of the same scan if the server has it. */
+async function upload(blob, onProgress) {
+  const bearer = await token();
+  return new Promise((resolve, reject) => {
+    const task = new Upload(blob.blob, {
+      endpoint: "/api/v1/uploads",
+      headers: { Authorization: `Bearer ${bearer}` },
+      metadata: { sha256: blob.sha256, media_type: blob.media_type },
+      chunkSize: blob.chunk,
+      retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      fingerprint: async () => `luudong-${blob.sha256}`,
+      onProgress: (sent) => onProgress(sent),
+      onError: (error) => {
+        const status = error.originalResponse?.getStatus?.();
+        if (!status || status >= 500) reject(new LinkDown("Mất kết nối khi tải ảnh lên."));
+        else reject(new Problem(status, "upload_refused", error.originalResponse?.getBody?.() || String(error)));
+      },
+      onSuccess: () => resolve(),
+    });
+    task.findPreviousUploads().then((previous) => {
+      if (previous.length) task.resumeFromPreviousUpload(previous[0]);
+      task.start();
+    });
+  });
+}
+
+async function pushBatch(batch, chunk, report) {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const accepted = await call("POST", "/api/v1/sync/batches", batch.manifest);
+    await store.markBatch(batch.id, "accepted");
+    const total = accepted.missing_blobs.length;
+    for (const [n, sha256] of accepted.missing_blobs.entries()) {
+      const blob = await store.getBlob(sha256);
+      if (!blob) throw new Problem(409, "blob_lost", `Máy này không còn ảnh ${sha256}.`);
+      await upload({ ...blob, chunk }, (sent) => report.progress?.({ file: n + 1, files: total, sent, size: blob.size }));
+    }
+    try {
+      const committed = await call("POST", `/api/v1/sync/batches/${batch.id}/commit`);
+      await store.recordCommit(batch.id, committed.results);
+      report.batches += 1;
+      report.results.push(...committed.results);
+      return;
+    } catch (error) {
+      if (!(error instanceof Problem && error.code === "blob_missing")) throw error;
+      // An upload expired meanwhile: ask again what is missing.
+    }
+  }
+  throw new Problem(409, "blob_missing", "Máy chủ vẫn thiếu ảnh sau khi tải lại.");
+}
+
+/** Send everything waiting; resolves with what was sent. Throws LinkDown or Problem. */
+export async function push(progress) {
+  const report = { batches: 0, results: [], progress };
+  const boot = await store.getSetting("bootstrap");
+  const chunk = boot?.limits?.chunk_bytes ?? 128 * 1024;
+  const open = await store.openBatches();
+  if (open.length) {
+    const answer = await call("POST", "/api/v1/sync/reconcile", { batch_ids: open.map((b) => b.id), dossier_ids: [] });
+    for (const state of answer.batches) {
+      if (state.state === "committed" && state.result) await store.recordCommit(state.batch_id, state.result.results);
+    }
+  }
+  for (const batch of await store.openBatches()) await pushBatch(batch, chunk, report);
+  let batch;
+  while ((batch = await store.seal(ulid(), MAX_BATCH))) await pushBatch(batch, chunk, report);
+  return report;
+}
+
+/** Fetch every change after the stored cursor. */
+export async function pull() {
+  let cursor = (await store.getSetting("cursor")) ?? 0;
+  const changes = [];
+  for (;;) {
+    const page = await call("GET", `/api/v1/sync/changes?since=${cursor}&limit=200`);
+    if (page.changes.length) await store.recordChanges(page.changes, page.next_cursor);
+    changes.push(...page.changes);
+    cursor = page.next_cursor;
+    if (!page.has_more) return { changes, cursor, catalogRevision: page.catalog_revision };
+  }
+}
+
+/** The bootstrap (team, catalog, limits, labels, rules), kept for offline use. */
+export async function refreshBootstrap() {
+  const boot = await call("GET", "/api/v1/sync/bootstrap");
+  await store.setSettings({ bootstrap: boot });
+  return boot;
+}
