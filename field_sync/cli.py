@@ -35,8 +35,9 @@ from schemas.sync import Change, Outcome
 
 __all__ = ["Exit", "main"]
 
-console = Console()
-err = Console(stderr=True)
+# Lines are not wrapped: messages are read in terminals of any width, and by scripts.
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Exit(IntEnum):

@@ -152,9 +152,9 @@ class Bootstrap(msgspec.Struct, frozen=True, kw_only=True):
     """The server's clock, so the client can note its own skew."""
     vocabulary: Vocabulary = msgspec.field(default_factory=Vocabulary.current)
     """The labels a client shows, so none types a second copy."""
-    cccd_rules: CccdRules = CCCD_RULES
+    cccd_rules: CccdRules = msgspec.field(default_factory=lambda: CCCD_RULES)
     """The checks of an ID card QR, for a client that reads cards offline."""
-    normalise: NormaliseRules = NORMALISE
+    normalise: NormaliseRules = msgspec.field(default_factory=lambda: NORMALISE)
     """How a client makes a photo document-grade before queueing it."""
 
 
