@@ -32,6 +32,10 @@ class Settings:
     media_root: Path = Path("var/media")
     """Folder of the content-addressed blob store and its derived artifacts."""
 
+    field_app_dir: Path | None = None
+    """Folder of the built field app served at ``/thiet-bi/`` (default: the one ``make``
+    builds in ``backend/field_app/frontend/dist``)."""
+
     secret_key: str = field(repr=False)
     """Server secret: keys the hashes of bearer and session tokens (a database copy alone
     cannot be used to check guessed tokens offline). Rotating it signs everybody out."""
@@ -95,6 +99,7 @@ class Settings:
         return cls(
             database_url=database_url,
             media_root=Path(env.get("MEDIA_ROOT", str(cls.media_root))),
+            field_app_dir=Path(env["FIELD_APP_DIR"]) if env.get("FIELD_APP_DIR") else None,
             secret_key=_secret_key(env),
             host=env.get("HOST", cls.host),
             port=_int(env, "PORT", cls.port),

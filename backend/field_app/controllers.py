@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import File, Redirect
 
 from backend.errors import AppError
+from backend.settings import Settings
 from schemas.errors import ErrorCode
 
 __all__ = ["DIST", "FieldAppController"]
@@ -33,8 +35,8 @@ _POLICY = (
 )
 
 
-def _file(relative: str) -> File:
-    base = DIST.resolve()
+def _file(folder: Path | None, relative: str) -> File:
+    base = (folder or DIST).resolve()
     path = (base / relative).resolve()
     if not path.is_relative_to(base) or not path.is_file() or path.suffix not in _TYPES:
         if not (base / "index.html").is_file():
@@ -69,12 +71,14 @@ class FieldAppController(Controller):
     opt = {"exclude_from_auth": True}
 
     @get("/", name="field_app")
-    async def shell(self, request: Request[Any, Any, Any]) -> File | Redirect:
+    async def shell(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> File | Redirect:
         raw = request.scope.get("raw_path", b"")  # Litestar's own path has no trailing slash
         if not raw.split(b"?")[0].endswith(b"/"):
             return Redirect("/thiet-bi/")  # the shell's links are relative to the folder
-        return _file("index.html")
+        return _file(settings.field_app_dir, "index.html")
 
     @get("/{relative:path}")
-    async def asset(self, relative: FromPath[str]) -> File:
-        return _file(relative.lstrip("/") or "index.html")
+    async def asset(self, relative: FromPath[str], settings: NamedDependency[Settings]) -> File:
+        return _file(settings.field_app_dir, relative.lstrip("/") or "index.html")

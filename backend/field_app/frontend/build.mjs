@@ -10,10 +10,13 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, "dist");
+// OUT_DIR builds elsewhere (a test builds a second deployment); BUILD_LABEL names the build.
+const dist = process.env.OUT_DIR || join(here, "dist");
+const label = process.env.BUILD_LABEL || JSON.parse(readFileSync(join(here, "package.json"), "utf8")).version;
 const staffStatic = join(here, "..", "..", "web", "static", "build");
 
 rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
 mkdirSync(join(dist, "assets"), { recursive: true });
 mkdirSync(staffStatic, { recursive: true });
 
@@ -43,7 +46,8 @@ rmSync(join(dist, "app.css"));
 
 const shell = readFileSync(join(here, "src", "index.html"), "utf8")
   .replace("{{APP}}", appUrl)
-  .replace("{{CSS}}", cssUrl);
+  .replace("{{CSS}}", cssUrl)
+  .replace("{{BUILD}}", label);
 writeFileSync(join(dist, "index.html"), shell);
 
 function files(folder) {

@@ -112,6 +112,7 @@ function enrolView(note = "") {
       await refreshBootstrap();
       location.hash = "#/";
       await route();
+      sync(); // dossiers kept from before a revocation go now
     } catch (error) {
       message("error", explain(error));
     }
