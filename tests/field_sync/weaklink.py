@@ -1,8 +1,10 @@
-"""A TCP proxy that behaves like a weak 2G/3G uplink: limited bandwidth, cut every N bytes.
+"""A TCP proxy that behaves like a weak 2G/3G uplink: limited bandwidth, latency, cuts.
 
 Runs its own event loop in a thread. Client-to-server bytes pass through a token bucket of
 ``bytes_per_s``; after ``cut_every`` client bytes on one connection, both sides are closed (the
-client sees its request die mid-body and reconnects). Counts what it carried.
+client sees its request die mid-body and reconnects). With ``rtt_s``, every byte reaches the
+other side half a round trip after it was read, in both directions (a delay line, so the
+bandwidth is unchanged). Counts what it carried.
 """
 
 from __future__ import annotations
@@ -29,11 +31,17 @@ class WeakLink:
     """Listen on 127.0.0.1:<port>, forward to ``target``, slowly and unreliably."""
 
     def __init__(
-        self, target_port: int, *, bytes_per_s: float, cut_every: int | None = 128 * 1024
+        self,
+        target_port: int,
+        *,
+        bytes_per_s: float,
+        cut_every: int | None = 128 * 1024,
+        rtt_s: float = 0.0,
     ) -> None:
         self.target_port = target_port
         self.bytes_per_s = bytes_per_s
         self.cut_every = cut_every
+        self.rtt_s = rtt_s
         self.stats = LinkStats()
         self.port = 0
         self._loop = asyncio.new_event_loop()
@@ -80,6 +88,20 @@ class WeakLink:
             client_w.close()
             return
         carried = 0
+        one_way = self.rtt_s / 2
+        up: asyncio.Queue[tuple[float, bytes | None]] = asyncio.Queue()
+        down: asyncio.Queue[tuple[float, bytes | None]] = asyncio.Queue()
+
+        async def deliver(
+            queue: asyncio.Queue[tuple[float, bytes | None]], writer: asyncio.StreamWriter
+        ) -> None:
+            while True:
+                due, data = await queue.get()
+                if data is None:
+                    raise ConnectionResetError("closed")
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                writer.write(data)
+                await writer.drain()
 
         async def upstream() -> None:
             nonlocal carried
@@ -87,22 +109,30 @@ class WeakLink:
                 if self.cut_every is not None and carried + len(data) > self.cut_every:
                     data = data[: self.cut_every - carried]
                     await self._throttle(len(data))
-                    server_w.write(data)
+                    up.put_nowait((time.monotonic() + one_way, data))
                     self.stats.upstream_bytes += len(data)
                     self.stats.cuts += 1
+                    await asyncio.sleep(one_way)  # what was on the air still arrives
                     raise ConnectionResetError("cut")
                 await self._throttle(len(data))
-                server_w.write(data)
-                await server_w.drain()
+                up.put_nowait((time.monotonic() + one_way, data))
                 carried += len(data)
                 self.stats.upstream_bytes += len(data)
+            await asyncio.sleep(one_way)
+            up.put_nowait((time.monotonic(), None))
 
         async def downstream() -> None:
             while data := await server_r.read(4096):
-                client_w.write(data)
-                await client_w.drain()
+                down.put_nowait((time.monotonic() + one_way, data))
+            await asyncio.sleep(one_way)
+            down.put_nowait((time.monotonic(), None))
 
-        tasks = [asyncio.ensure_future(upstream()), asyncio.ensure_future(downstream())]
+        tasks = [
+            asyncio.ensure_future(upstream()),
+            asyncio.ensure_future(downstream()),
+            asyncio.ensure_future(deliver(up, server_w)),
+            asyncio.ensure_future(deliver(down, client_w)),
+        ]
         with contextlib.suppress(Exception):
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in tasks:
