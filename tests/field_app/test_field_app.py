@@ -135,12 +135,21 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         await expect(page.get_by_role("heading", name="Bổ sung theo yêu cầu")).to_be_visible()
         await expect(page.get_by_text("Tờ khai: chưa hợp lệ — thiếu chữ ký")).to_be_visible()
         await shot(page, "app-04-yeu-cau-bo-sung")
+        unlabelled["dossier"] = await page.evaluate(UNLABELLED)
         await page.locator("#doc-to_khai").set_input_files(photos["page3"])
         await page.get_by_role("button", name="Lưu phần bổ sung").click()
         await expect(page.get_by_role("heading", name="Hồ sơ trên máy")).to_be_visible()
+        # The household's rating, given later, from the dossier's page.
+        await page.locator(f"a[href='#/ho-so/{target['id']}']").click()
+        await page.get_by_label("Người dân đánh giá").select_option("satisfied")
+        await page.get_by_role("button", name="Lưu đánh giá").click()
+        await expect(page.get_by_role("heading", name="Hồ sơ trên máy")).to_be_visible()
         for _ in range(60):
             after = (await client.get(f"/api/v1/dossiers/{target['id']}", headers=clerk)).json()
-            if after["status"]["code"] == 1:
+            tracked = (
+                await client.get(f"/api/v1/track/{after['code']}?t={after['tracking_token']}")
+            ).json()
+            if after["status"]["code"] == 1 and tracked["rated"]:
                 break
             await asyncio.sleep(0.5)
         manifest = await (await page.request.get(f"{base}/thiet-bi/manifest.webmanifest")).json()
@@ -161,7 +170,7 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
     )
     assert [d["key"] for d in after["documents"]].count("to_khai") == 2
     assert widths[0] <= widths[1], "no sideways scrolling at 360 px"
-    assert unlabelled == {"enrol": [], "capture": []}
+    assert unlabelled == {"enrol": [], "capture": [], "dossier": []}
     assert console.errors == []
     assert_manifest(manifest)
 

@@ -42,6 +42,23 @@ def states(home: Path) -> dict[str, str]:
         box.close()
 
 
+async def enrolled_then_offline(
+    server: ServerProcess, staff: Staff, team_id: int, tmp_path: Path
+) -> Path:
+    """A device enrolled while the server was up, holding two dossiers captured after it went
+    down; its home folder."""
+    home, files = tmp_path / "device", tmp_path / "files"
+    files.mkdir()
+    server.start()
+    try:
+        code = await issue_code(server.base, staff, team_id)
+        await asyncio.to_thread(field_sync, home, "enroll", server.base, code)
+    finally:
+        server.stop()
+    await asyncio.to_thread(capture_many, home, files, 2, (1600, 1200))
+    return home
+
+
 def assert_offline(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == Exit.offline, result.stdout + result.stderr
     assert NOTHING_LOST in result.stderr
@@ -73,16 +90,8 @@ def test_cli__cover_sheet_needs_consent(tmp_path: Path) -> None:
 async def test_cli__push_and_pull_with_the_server_down_keep_the_outbox(
     staff: Staff, settings: Settings, team_id: int, tmp_path: Path
 ) -> None:
-    home, files = tmp_path / "device", tmp_path / "files"
-    files.mkdir()
     server = ServerProcess(server_env(settings), tmp_path)
-    server.start()
-    try:
-        code = await issue_code(server.base, staff, team_id)
-        await asyncio.to_thread(field_sync, home, "enroll", server.base, code)
-    finally:
-        server.stop()
-    await asyncio.to_thread(capture_many, home, files, 2, (1600, 1200))
+    home = await enrolled_then_offline(server, staff, team_id, tmp_path)
 
     pushed = await asyncio.to_thread(run, home, "push")
     pulled = await asyncio.to_thread(run, home, "pull")
@@ -132,16 +141,8 @@ async def test_cli__server_dies_mid_push_then_the_next_push_sends_only_the_rest(
 async def test_cli__push_until_done_rides_out_an_outage(
     client: httpx.AsyncClient, staff: Staff, settings: Settings, team_id: int, tmp_path: Path
 ) -> None:
-    home, files = tmp_path / "device", tmp_path / "files"
-    files.mkdir()
     server = ServerProcess(server_env(settings), tmp_path)
-    server.start()
-    try:
-        code = await issue_code(server.base, staff, team_id)
-        await asyncio.to_thread(field_sync, home, "enroll", server.base, code)
-    finally:
-        server.stop()
-    await asyncio.to_thread(capture_many, home, files, 2, (1600, 1200))
+    home = await enrolled_then_offline(server, staff, team_id, tmp_path)
     pushing = subprocess.Popen(  # noqa: ASYNC220 - a real client process through an outage
         [FIELD_SYNC, "--home", str(home), "--retries", "1", "push", "--until-done", "--json"],
         stdout=subprocess.PIPE,

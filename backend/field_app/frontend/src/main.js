@@ -373,6 +373,7 @@ async function dossierView(id) {
   const names = Object.fromEntries((procedure?.documents ?? []).map((d) => [d.key, d.name]));
   const last = changes[changes.length - 1];
   const asked = last?.action === "request-supplement" ? last.payload.items : [];
+  const rated = (await store.allItems()).some((i) => i.kind === "rating" && i.body.dossier_id === id);
   const timeline = changes
     .map((c) => {
       const details = [
@@ -400,8 +401,20 @@ async function dossierView(id) {
       <ul>${asked.map((i) => `<li>${esc(names[i.document_key] || i.document_key)}: ${esc(labels.problems[i.problem])}${i.note ? ` — ${esc(i.note)}` : ""}</li>`).join("")}</ul>
       ${procedure ? documentInputs(procedure, asked.map((i) => i.document_key)) : ""}
       <button type="submit">Lưu phần bổ sung</button></form>` : ""}
+    ${rated ? "" : `<form id="rating" class="card"><h2>Mức độ hài lòng</h2>
+      <label for="rating-level">Người dân đánh giá</label>
+      <select id="rating-level" name="level" required><option value="">— Chọn —</option>${Object.entries(labels.levels).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join("")}</select>
+      <button type="submit">Lưu đánh giá</button></form>`}
     <h2>Quá trình</h2>
     <ol class="timeline">${timeline || "<li class=\"muted\">Chưa có tin từ bộ phận một cửa.</li>"}</ol>`);
+  document.getElementById("rating")?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const level = new FormData(event.target).get("level");
+    if (!level) return message("error", "Hãy chọn một mức độ hài lòng.");
+    await store.addItem({ id: ulid(), kind: "rating", body: { dossier_id: id, level, comment: "" } });
+    location.hash = "#/";
+    if (navigator.onLine) sync();
+  });
   document.getElementById("supplement")?.addEventListener("submit", async (event) => {
     event.preventDefault();
     editing = true;
