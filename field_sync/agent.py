@@ -56,9 +56,13 @@ class Agent:
         self.server = server
         self.progress = progress or (lambda what, done, total: None)
 
-    def push(self) -> PushReport:
-        """Push every sealed batch, then seal and push what is pending."""
-        report = PushReport()
+    def push(self, report: PushReport | None = None) -> PushReport:
+        """Push every sealed batch, then seal and push what is pending.
+
+        ``report`` goes on filling one from an earlier try that the link cut short, so what was
+        committed then is still counted.
+        """
+        report = report or PushReport()
         self.reconcile()
         for sealed in self.outbox.open_batches():
             self._push_batch(sealed, report)

@@ -367,9 +367,9 @@ def show_outbox(ctx: click.Context) -> None:
         console.print(later)
 
 
-def _push_once(agent: Agent, as_json: bool) -> PushReport:
+def _push_once(agent: Agent, as_json: bool, report: PushReport) -> PushReport:
     if as_json:
-        return agent.push()
+        return agent.push(report)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -384,7 +384,7 @@ def _push_once(agent: Agent, as_json: bool) -> PushReport:
                 bar.update(task, completed=done, total=total)
 
         agent.progress = progress
-        return agent.push()
+        return agent.push(report)
 
 
 @main.command(epilog=EPILOG)
@@ -401,7 +401,7 @@ def push(ctx: click.Context, as_json: bool, until_done: bool) -> None:
         pause = 5.0
         while True:
             try:
-                done = _push_once(agent, as_json)
+                _push_once(agent, as_json, report)
             except LinkDownError as exc:
                 if not until_done:
                     raise
@@ -412,10 +412,6 @@ def push(ctx: click.Context, as_json: bool, until_done: bool) -> None:
                 time.sleep(pause)
                 pause = min(pause * 2, 60.0)
                 continue
-            report.batches += done.batches
-            report.results += done.results
-            report.bytes_total += done.bytes_total
-            report.upload.add(done.upload)
             break
     outcomes: dict[Outcome, int] = {}
     for result in report.results:

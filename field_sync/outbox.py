@@ -27,6 +27,7 @@ import msgspec
 from media.store import write_atomically
 from schemas.catalog import Procedure
 from schemas.communes import Team
+from schemas.dossiers import DocumentRef
 from schemas.sync import (
     BatchItem,
     BatchManifest,
@@ -269,9 +270,7 @@ class Outbox:
         ``source`` fingerprints what the dossier was made from (a watched folder's files); it is
         recorded in the same transaction, so files captured once are never captured again.
         """
-        for document in dossier.documents:
-            if not self.scan_path(document.sha256).exists():
-                raise OutboxError(f"scan {document.sha256} is not in the outbox")
+        self._require_scans(dossier.documents)
         with self._tx() as db:
             db.execute(
                 "INSERT INTO dossier (id, body, created_at) VALUES (?, ?, ?)",
@@ -285,21 +284,23 @@ class Outbox:
 
     def add_item(self, item_id: str, item: Supplement | Rating) -> None:
         """Queue a supplement's pages or a rating for a dossier already sent."""
-        for document in getattr(item, "documents", []):
-            if not self.scan_path(document.sha256).exists():
-                raise OutboxError(f"scan {document.sha256} is not in the outbox")
-        kind = ItemKind.supplement if isinstance(item, Supplement) else ItemKind.rating
+        match item:
+            case Supplement():
+                self._require_scans(item.documents)
+                kind, ref = ItemKind.supplement, item.dossier_id or item.dossier_code or ""
+            case Rating():
+                kind, ref = ItemKind.rating, item.dossier_id
         with self._tx() as db:
             db.execute(
                 "INSERT INTO item (id, kind, dossier_ref, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                (
-                    item_id,
-                    kind.value,
-                    item.dossier_id or getattr(item, "dossier_code", None) or "",
-                    msgspec.json.encode(item).decode(),
-                    _now(),
-                ),
+                (item_id, kind.value, ref, msgspec.json.encode(item).decode(), _now()),
             )
+
+    def _require_scans(self, documents: list[DocumentRef]) -> None:
+        """Every page named must be stored first (a dossier never points at nothing)."""
+        for document in documents:
+            if not self.scan_path(document.sha256).exists():
+                raise OutboxError(f"scan {document.sha256} is not in the outbox")
 
     def items(self) -> list[sqlite3.Row]:
         """Every supplement and rating queued on this device, oldest first."""

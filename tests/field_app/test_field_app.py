@@ -18,6 +18,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from backend.settings import Settings
+from media.store import LocalBlobStore
 from tests.field_sync.test_end_to_end import CCCD, issue_code
 from tests.helpers import Staff, serve, server_env
 from tests.media.imagery import document_photo, encode, qr_image
@@ -161,10 +162,7 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
     for dossier in inbox["items"]:
         full = (await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=clerk)).json()
         for document in full["documents"]:
-            stored = (
-                settings.media_root / "blobs" / document["sha256"][:2] / document["sha256"][2:4]
-            )
-            assert (stored / document["sha256"]).is_file()
+            assert await LocalBlobStore(settings.media_root).exists(document["sha256"])
     assert after["status"]["code"] == 1, (
         "the supplement arrived and the dossier is back in the inbox"
     )

@@ -12,6 +12,7 @@ from playwright.async_api import BrowserContext, Playwright, async_playwright, e
 
 from backend.settings import Settings
 from backend.sync.tables import Upload
+from media.store import LocalBlobStore
 from tests.field_app.test_field_app import PHONE, capture, files
 from tests.field_sync.test_end_to_end import issue_code
 from tests.field_sync.test_server_faults import wait_for_partial_upload
@@ -79,10 +80,7 @@ async def test_field_app__closed_mid_upload_resumes_and_sends_each_dossier_once(
             await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=staff["clerk.a"].auth)
         ).json()
         for document in full["documents"]:
-            stored = (
-                settings.media_root / "blobs" / document["sha256"][:2] / document["sha256"][2:4]
-            )
-            payload += (stored / document["sha256"]).stat().st_size
+            payload += await LocalBlobStore(settings.media_root).size(document["sha256"])
             uploads[document["sha256"]] = await Upload.count().where(
                 Upload.sha256 == document["sha256"]
             )
