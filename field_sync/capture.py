@@ -13,10 +13,23 @@ import media
 from field_sync.outbox import Outbox
 from schemas.catalog import check_documents
 from schemas.cccd import ID_CARD_DOCUMENT
-from schemas.dossiers import Applicant, DocumentRef, SatisfactionLevel, Ulid
-from schemas.sync import NewDossier, Rating, Supplement
+from schemas.dossiers import (
+    Applicant,
+    Delivery,
+    DeliveryMethod,
+    DocumentRef,
+    SatisfactionLevel,
+    Ulid,
+)
+from schemas.sync import DeliveryChange, NewDossier, Rating, Supplement
 
-__all__ = ["CaptureError", "capture_dossier", "queue_rating", "queue_supplement"]
+__all__ = [
+    "CaptureError",
+    "capture_dossier",
+    "queue_delivery",
+    "queue_rating",
+    "queue_supplement",
+]
 
 
 class CaptureError(ValueError):
@@ -182,17 +195,39 @@ def queue_supplement(
     return item_id
 
 
-def queue_rating(outbox: Outbox, dossier: str, level: str, comment: str = "") -> str:
-    """Queue the household's satisfaction rating of a dossier; return the item's id."""
+def _own_dossier(outbox: Outbox, dossier: str, what: str) -> str:
+    """The id of a dossier this device sent (by its id or its code)."""
     dossier_id, _, _ = _dossier_ref(outbox, dossier)
     if dossier_id is None:
         raise CaptureError(
-            f"không tìm thấy hồ sơ {dossier} trên máy này: đánh giá cần mã hồ sơ trên máy"
+            f"không tìm thấy hồ sơ {dossier} trên máy này: {what} cần mã hồ sơ trên máy"
         )
+    return dossier_id
+
+
+def queue_rating(outbox: Outbox, dossier: str, level: str, comment: str = "") -> str:
+    """Queue the household's satisfaction rating of a dossier; return the item's id."""
+    dossier_id = _own_dossier(outbox, dossier, "đánh giá")
     try:
         rating = Rating(dossier_id=dossier_id, level=SatisfactionLevel(level), comment=comment)
     except ValueError:
         raise CaptureError(f"mức đánh giá «{level}» không có") from None
     item_id = str(ULID())
     outbox.add_item(item_id, rating)
+    return item_id
+
+
+def queue_delivery(outbox: Outbox, dossier: str, address: str | None) -> str:
+    """Queue the household's request to receive the result by post at ``address`` (or, with
+    ``None``, at the one-stop counter again); return the item's id."""
+    dossier_id = _own_dossier(outbox, dossier, "yêu cầu trả kết quả")
+    if address is not None and not address.strip():
+        raise CaptureError("trả kết quả qua bưu chính cần địa chỉ nhận")
+    delivery = (
+        Delivery(method=DeliveryMethod.post, address=address.strip())
+        if address is not None
+        else Delivery(method=DeliveryMethod.counter)
+    )
+    item_id = str(ULID())
+    outbox.add_item(item_id, DeliveryChange(dossier_id=dossier_id, delivery=delivery))
     return item_id

@@ -29,9 +29,9 @@ from field_sync.agent import Agent, PushReport
 from field_sync.outbox import Outbox, OutboxError
 from field_sync.transport import Backoff, LinkDownError, ProblemError, Server, server_address
 from schemas.catalog import Procedure
-from schemas.dossiers import Action, SatisfactionLevel
+from schemas.dossiers import CHANGE_DELIVERY, Action, DeliveryMethod, SatisfactionLevel
 from schemas.errors import ErrorCode
-from schemas.sync import Change, Outcome
+from schemas.sync import Change, ItemKind, OutboxState, Outcome
 
 __all__ = ["Exit", "main"]
 
@@ -321,13 +321,27 @@ def rate(ctx: click.Context, dossier: str, level: str, comment: str) -> None:
     console.print(f"[green]Đã lưu[/green] đánh giá «{SatisfactionLevel(level).label}».")
 
 
-_STATE_LABELS = {
-    "pending": "Chờ gửi",
-    "batched": "Đang gửi",
-    "committed": "Đã gửi",
-    "rejected": "Bị từ chối",
-    "conflict": "Trùng mã",
-}
+@main.command(name="postal")
+@click.argument("dossier")
+@click.argument("address", required=False)
+@click.option(
+    "--counter", is_flag=True, help="Thôi gửi bưu chính: nhận kết quả tại bộ phận một cửa."
+)
+@click.pass_context
+def postal(ctx: click.Context, dossier: str, address: str | None, counter: bool) -> None:
+    """Ghi yêu cầu của người dân nhận kết quả của HỒ_SƠ qua bưu chính công ích tại ĐỊA_CHỈ
+    (hoặc, với --counter, lại nhận tại bộ phận một cửa); gửi ở lần `push` sau."""
+    from field_sync.capture import CaptureError, queue_delivery
+
+    if counter == (address is not None):
+        _stop(Exit.usage, "[red]Cần ĐỊA_CHỈ nhận qua bưu chính, hoặc --counter.[/red]")
+    outbox = _outbox(ctx)
+    try:
+        queue_delivery(outbox, dossier, None if counter else address)
+    except CaptureError as exc:
+        _stop(Exit.refused, f"[red]Không lưu được yêu cầu:[/red] {exc}")
+    method = DeliveryMethod.counter if counter else DeliveryMethod.post
+    console.print(f"[green]Đã lưu[/green] yêu cầu nhận kết quả {method.label.lower()}.")
 
 
 @main.command(name="outbox")
@@ -347,7 +361,7 @@ def show_outbox(ctx: click.Context) -> None:
             row["id"],
             procedure.name if procedure else body.procedure_code,
             body.applicant.full_name,
-            _STATE_LABELS.get(row["state"], row["state"]),
+            OutboxState(row["state"]).label,
             row["code"] or "",
             office,
             row["detail"] or row["outcome_code"] or "",
@@ -357,11 +371,10 @@ def show_outbox(ctx: click.Context) -> None:
     if items:
         later = Table("Gửi sau", "Hồ sơ", "Trên máy", "Ghi chú")
         for item in items:
-            kind = "Bổ sung" if item["kind"] == "supplement" else "Đánh giá"
             later.add_row(
-                kind,
+                ItemKind(item["kind"]).label,
                 item["dossier_ref"],
-                _STATE_LABELS.get(item["state"], item["state"]),
+                OutboxState(item["state"]).label,
                 item["detail"] or "",
             )
         console.print(later)
@@ -506,6 +519,9 @@ class _Describer:
             line += f" (lý do: {payload.reason})"
         if payload.result_summary:
             line += f" ({payload.result_summary})"
+        if change.action == CHANGE_DELIVERY and payload.channel is not None:
+            where = payload.channel.label.lower()
+            line += f"; nhận kết quả {where}" + (f": {payload.address}" if payload.address else "")
         return line
 
 
@@ -630,6 +646,6 @@ def status(ctx: click.Context) -> None:
     console.print(f"Thiết bị: {outbox.get('device_id') or '-'} — {team.name if team else '-'}")
     console.print(
         "Hồ sơ: "
-        + (", ".join(f"{_STATE_LABELS.get(k, k)} {n}" for k, n in sorted(counts.items())) or "0")
+        + (", ".join(f"{OutboxState(k).label} {n}" for k, n in sorted(counts.items())) or "0")
     )
     console.print(f"Tin đã nhận đến số {outbox.get('cursor', '0')}")

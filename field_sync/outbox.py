@@ -34,9 +34,12 @@ from schemas.sync import (
     BlobRef,
     Bootstrap,
     Change,
+    DeliveryChange,
     ItemKind,
     ItemResult,
+    LaterItem,
     NewDossier,
+    OutboxState,
     Rating,
     Supplement,
 )
@@ -282,14 +285,16 @@ class Outbox:
                     (source, dossier.id),
                 )
 
-    def add_item(self, item_id: str, item: Supplement | Rating) -> None:
-        """Queue a supplement's pages or a rating for a dossier already sent."""
+    def add_item(self, item_id: str, item: LaterItem) -> None:
+        """Queue a supplement's pages, a rating or a change of delivery for a dossier sent."""
         match item:
             case Supplement():
                 self._require_scans(item.documents)
                 kind, ref = ItemKind.supplement, item.dossier_id or item.dossier_code or ""
             case Rating():
                 kind, ref = ItemKind.rating, item.dossier_id
+            case DeliveryChange():
+                kind, ref = ItemKind.delivery, item.dossier_id
         with self._tx() as db:
             db.execute(
                 "INSERT INTO item (id, kind, dossier_ref, body, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -358,7 +363,7 @@ class Outbox:
             if not rows and not later:
                 return None
             items: list[BatchItem] = [self.body(r) for r in rows]
-            items += [msgspec.json.decode(r["body"], type=Supplement | Rating) for r in later]
+            items += [msgspec.json.decode(r["body"], type=LaterItem) for r in later]
             hashes = sorted({d.sha256 for item in items for d in getattr(item, "documents", [])})
             blobs = [
                 BlobRef(sha256=b["sha256"], size=b["size"], media_type=b["media_type"])
@@ -418,7 +423,7 @@ class Outbox:
         """Apply the server's per-dossier results; only now are dossiers settled."""
         with self._tx() as db:
             for result in results:
-                state = "committed" if result.outcome.settled else result.outcome.value
+                state = OutboxState.after(result.outcome).value
                 if result.kind is not ItemKind.dossier:
                     db.execute(
                         "UPDATE item SET state = ?, outcome_code = ?, detail = ? "

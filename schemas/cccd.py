@@ -55,6 +55,8 @@ class CccdRules(msgspec.Struct, frozen=True, kw_only=True):
     """Digit 4: century of birth and gender."""
     genders: dict[str, Gender]
     """The gender field's words, lower case."""
+    document: str = ID_CARD_DOCUMENT
+    """The catalog's document key of an ID card copy (its QR is checked against the applicant)."""
 
 
 _PROVINCE_NUMBERS = (

@@ -13,6 +13,7 @@ from schemas.common import CommuneCode
 
 __all__ = [
     "ACTION_BODY",
+    "CHANGE_DELIVERY",
     "EVENT_LABELS",
     "Action",
     "Applicant",
@@ -137,6 +138,9 @@ class Action(StrEnum):
         return EVENT_LABELS[self.value]
 
 
+CHANGE_DELIVERY = "change-delivery"
+"""The event of a citizen's later choice of where the result goes (no status change)."""
+
 EVENT_LABELS: dict[str, str] = {
     "submit": "Nộp hồ sơ",
     "receive": "Tiếp nhận",
@@ -151,8 +155,10 @@ EVENT_LABELS: dict[str, str] = {
     "resolve": "Giải quyết xong",
     "return": "Trả kết quả",
     "extend": "Gia hạn, xin lỗi",
+    CHANGE_DELIVERY: "Đổi nơi nhận kết quả",
 }
-"""The label of every event's ``action``: each :class:`Action`, and ``submit`` (intake)."""
+"""The label of every event's ``action``: each :class:`Action`, ``submit`` (intake) and
+``change-delivery`` (the citizen's later choice of where the result goes)."""
 
 
 class Timeliness(StrEnum):
@@ -231,6 +237,11 @@ class Gender(StrEnum):
 
     male = "male"
     female = "female"
+
+    @property
+    def label(self) -> str:
+        """As the ID card and the forms print it."""
+        return {"male": "Nam", "female": "Nữ"}[self.value]
 
 
 class DeliveryMethod(StrEnum):
@@ -529,6 +540,8 @@ class EventPayload(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     result_summary: str = ""
     channel: DeliveryMethod | None = None
     postal_tracking: str = ""
+    # change-delivery (``channel`` is the new method)
+    address: str = ""
     note: str = ""
 
 

@@ -16,8 +16,10 @@ from schemas.dossiers import (
     Applicant,
     Channel,
     Delivery,
+    DeliveryMethod,
     DocumentRef,
     EventPayload,
+    Gender,
     SatisfactionLevel,
     Sha256,
     Standing,
@@ -40,11 +42,14 @@ __all__ = [
     "Bootstrap",
     "Change",
     "ChangePage",
+    "DeliveryChange",
     "DossierState",
     "ItemKind",
     "ItemResult",
+    "LaterItem",
     "Limits",
     "NewDossier",
+    "OutboxState",
     "Outcome",
     "Rating",
     "ReconcileRequest",
@@ -82,12 +87,52 @@ class Outcome(StrEnum):
         return self in (Outcome.accepted, Outcome.duplicate)
 
 
+class OutboxState(StrEnum):
+    """Where a captured item stands on a device (both field clients keep these)."""
+
+    pending = "pending"
+    """Captured, waiting for a push."""
+    batched = "batched"
+    """In a sealed batch whose commit is not confirmed yet."""
+    committed = "committed"
+    """The server holds it (its outcome was settled): it may leave the device."""
+    rejected = Outcome.rejected.value
+    conflict = Outcome.conflict.value
+
+    @classmethod
+    def after(cls, outcome: Outcome) -> OutboxState:
+        """The state an item takes from its outcome in a commit."""
+        return cls.committed if outcome.settled else cls(outcome.value)
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name the field clients show."""
+        return {
+            "pending": "Chờ gửi",
+            "batched": "Đang gửi",
+            "committed": "Đã gửi",
+            "rejected": "Bị từ chối",
+            "conflict": "Trùng mã",
+        }[self.value]
+
+
 class ItemKind(StrEnum):
     """The kinds of batch item (the manifest's ``type`` tags)."""
 
     dossier = "dossier"
     supplement = "supplement"
     rating = "rating"
+    delivery = "delivery"
+
+    @property
+    def label(self) -> str:
+        """The Vietnamese name the field clients' outboxes show."""
+        return {
+            "dossier": "Hồ sơ",
+            "supplement": "Bổ sung",
+            "rating": "Đánh giá",
+            "delivery": "Nơi nhận kết quả",
+        }[self.value]
 
 
 class BatchPhase(StrEnum):
@@ -123,6 +168,15 @@ class Vocabulary(msgspec.Struct, frozen=True, kw_only=True):
     """Satisfaction levels, best first."""
     events: dict[str, str]
     channels: dict[str, str]
+    deliveries: dict[str, str] = msgspec.field(default_factory=dict)
+    """Where the result goes (tại bộ phận một cửa, qua bưu chính)."""
+    kinds: dict[str, str] = msgspec.field(default_factory=dict)
+    """Batch item kinds (hồ sơ, bổ sung, đánh giá...)."""
+    outbox_states: dict[str, str] = msgspec.field(default_factory=dict)
+    """Where an item stands on the device (chờ gửi, đang gửi, đã gửi...)."""
+    settled: list[str] = msgspec.field(default_factory=list)
+    """The outcomes after which the server holds an item (``Outcome.settled``)."""
+    genders: dict[str, str] = msgspec.field(default_factory=dict)
 
     @classmethod
     def current(cls) -> Vocabulary:
@@ -135,6 +189,11 @@ class Vocabulary(msgspec.Struct, frozen=True, kw_only=True):
             levels={level.value: level.label for level in SatisfactionLevel},
             events=dict(EVENT_LABELS),
             channels={c.value: c.label for c in Channel},
+            deliveries={d.value: d.label for d in DeliveryMethod},
+            kinds={k.value: k.label for k in ItemKind},
+            outbox_states={s.value: s.label for s in OutboxState},
+            settled=[o.value for o in Outcome if o.settled],
+            genders={g.value: g.label for g in Gender},
         )
 
 
@@ -203,7 +262,21 @@ class Rating(msgspec.Struct, frozen=True, kw_only=True, tag="rating"):
     comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
 
-BatchItem = NewDossier | Supplement | Rating
+class DeliveryChange(msgspec.Struct, frozen=True, kw_only=True, tag="delivery"):
+    """The household's later choice of where the result goes (by post needs an address).
+
+    Decision 45/2016/QĐ-TTg lets the citizen ask for the result by public post at any time
+    before it is returned; the team records the request at the household.
+    """
+
+    dossier_id: Ulid
+    delivery: Delivery
+
+
+LaterItem = Supplement | Rating | DeliveryChange
+"""Items that follow a dossier already sent."""
+
+BatchItem = NewDossier | Supplement | Rating | DeliveryChange
 
 
 class BatchManifest(msgspec.Struct, frozen=True, kw_only=True):

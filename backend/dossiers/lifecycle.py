@@ -27,14 +27,20 @@ from backend.db.counters import next_value
 from backend.dossiers import deadlines, rules
 from backend.dossiers.calendar import CalendarService
 from backend.dossiers.queries import DossierQueries
-from backend.dossiers.states import FINISHING, PAUSING, IllegalTransitionError, next_status
+from backend.dossiers.states import (
+    DELIVERY_OPEN,
+    FINISHING,
+    PAUSING,
+    IllegalTransitionError,
+    next_status,
+)
 from backend.dossiers.tables import Dossier, DossierDocument, DossierEvent, Satisfaction
 from backend.dossiers.workdays import WorkCalendar
 from backend.errors import AppError
 from schemas import dossiers as wire
 from schemas.catalog import RequiredDocument, check_documents
 from schemas.common import FieldError
-from schemas.dossiers import ACTION_BODY, Action, EventPayload, Status
+from schemas.dossiers import ACTION_BODY, CHANGE_DELIVERY, Action, EventPayload, Status
 from schemas.errors import ErrorCode
 
 __all__ = ["EVENT_COUNTER", "Actor", "DossierLifecycle", "FieldCapture"]
@@ -131,12 +137,7 @@ class DossierLifecycle:
             raise AppError(
                 ErrorCode.consent_required, "Hồ sơ cần có sự đồng ý của người nộp (Luật 91/2025)."
             )
-        if data.delivery.method is wire.DeliveryMethod.post and not data.delivery.address.strip():
-            raise AppError(
-                ErrorCode.validation_failed,
-                "Trả kết quả qua bưu chính cần địa chỉ nhận.",
-                errors=[FieldError(field="body.delivery.address", message="required for post")],
-            )
+        _check_delivery(data.delivery)
         identifier = dossier_id or data.id or str(ULID.from_datetime(self.ctx.clock.now()))
         content_hash = _content_hash(data, capture)
         now = self.ctx.clock.now()
@@ -413,6 +414,52 @@ class DossierLifecycle:
             "search_text": f"{row['search_text']} {rules.fold(code)}",
         }
 
+    # --- where the result goes -------------------------------------------------------------
+
+    async def change_delivery(
+        self, commune_code: str, dossier_id: str, delivery: wire.Delivery, actor: Actor
+    ) -> bool:
+        """Record the citizen's later choice of where the result goes; whether it changed.
+
+        Allowed until the result is returned or the dossier's story has ended (refused,
+        withdrawn, stopped). The status stays; the event tells the team and the clerk.
+        Asking again for what is already recorded changes nothing and records nothing.
+        """
+        _check_delivery(delivery)
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction():
+            row = await self.queries.row(commune_code, dossier_id)
+            current = Status(row["status"])
+            if current not in DELIVERY_OPEN:
+                raise AppError(
+                    ErrorCode.illegal_transition,
+                    f"Hồ sơ đang ở trạng thái «{current.label}»: không đổi được nơi nhận kết quả.",
+                )
+            by_post = delivery.method is wire.DeliveryMethod.post
+            address = delivery.address.strip() if by_post else ""
+            if (row["delivery_method"], row["delivery_address"]) == (delivery.method, address):
+                return False
+            await Dossier.update(
+                {
+                    Dossier.delivery_method: delivery.method.value,
+                    Dossier.delivery_address: address,
+                    Dossier.version: row["version"] + 1,
+                    Dossier.updated_at: now,
+                }
+            ).where(Dossier.id == dossier_id)
+            await self._event(
+                dossier_id,
+                commune_code,
+                row["team"],
+                current,
+                current,
+                CHANGE_DELIVERY,
+                actor,
+                now,
+                EventPayload(channel=delivery.method, address=address),
+            )
+        return True
+
     # --- satisfaction ---------------------------------------------------------------------
 
     async def rate(
@@ -445,6 +492,15 @@ class DossierLifecycle:
         )
         if not stored:
             raise AppError(ErrorCode.already_rated, "Hồ sơ này đã được đánh giá mức độ hài lòng.")
+
+
+def _check_delivery(delivery: wire.Delivery) -> None:
+    if delivery.method is wire.DeliveryMethod.post and not delivery.address.strip():
+        raise AppError(
+            ErrorCode.validation_failed,
+            "Trả kết quả qua bưu chính cần địa chỉ nhận.",
+            errors=[FieldError(field="body.delivery.address", message="required for post")],
+        )
 
 
 def _extend(row: dict[str, Any], body: wire.Extend, calendar: WorkCalendar) -> dict[str, Any]:

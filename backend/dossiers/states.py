@@ -12,6 +12,7 @@ __all__ = [
     "ACTION_TARGET",
     "ALLOWED",
     "CLOSED",
+    "DELIVERY_OPEN",
     "FINISHING",
     "PAUSING",
     "IllegalTransitionError",
@@ -75,6 +76,9 @@ FINISHING = frozenset({Status.resolved, Status.returned, Status.stopped, Status.
 
 CLOSED = FINISHING | {Status.withdrawn}
 """No deadline runs any more in these: the dossier's story has ended."""
+
+DELIVERY_OPEN = frozenset(Status) - (CLOSED - {Status.resolved})
+"""The citizen may still choose where the result goes: until it is returned."""
 
 
 class IllegalTransitionError(Exception):

@@ -393,24 +393,8 @@ class BatchService:
                 return _result(index, ItemKind.dossier, item.id, outcome)
             case wire.Supplement():
                 return await self._supplement(index, item, commune, inspection.invalid, actor)
-            case wire.Rating():
-                try:
-                    await self.dossiers.row(commune, item.dossier_id)
-                    await self.lifecycle.record_rating(
-                        item.dossier_id,
-                        SatisfactionCreate(level=item.level, comment=item.comment),
-                        "device",
-                    )
-                except AppError as exc:
-                    return _result(
-                        index,
-                        ItemKind.rating,
-                        item.dossier_id,
-                        Outcome.rejected,
-                        exc.code,
-                        exc.detail,
-                    )
-                return _result(index, ItemKind.rating, item.dossier_id, Outcome.accepted)
+            case wire.Rating() | wire.DeliveryChange():
+                return await self._follow_up(index, item, commune, actor)
         raise AssertionError(f"unknown batch item {item!r}")  # pragma: no cover
 
     async def _reject_reason(
@@ -452,6 +436,28 @@ class BatchService:
                     f"Số định danh {item.applicant.id_number} khác số trên CCCD {card.id_number}.",
                 )
         return None
+
+    async def _follow_up(
+        self, index: int, item: wire.Rating | wire.DeliveryChange, commune: str, actor: Actor
+    ) -> wire.ItemResult:
+        """A rating or a change of where the result goes, for a dossier of the commune."""
+        kind = ItemKind.rating if isinstance(item, wire.Rating) else ItemKind.delivery
+        try:
+            match item:
+                case wire.Rating():
+                    await self.dossiers.row(commune, item.dossier_id)
+                    await self.lifecycle.record_rating(
+                        item.dossier_id,
+                        SatisfactionCreate(level=item.level, comment=item.comment),
+                        "device",
+                    )
+                case wire.DeliveryChange():
+                    await self.lifecycle.change_delivery(
+                        commune, item.dossier_id, item.delivery, actor
+                    )
+        except AppError as exc:
+            return _result(index, kind, item.dossier_id, Outcome.rejected, exc.code, exc.detail)
+        return _result(index, kind, item.dossier_id, Outcome.accepted)
 
     async def _supplement(
         self,

@@ -360,6 +360,11 @@ def _event_view(event: wire.DossierEvent) -> list[dict[str, Any]]:
         details.append(f"hẹn trả {vn_date(payload.due_date)}")
     for item in payload.items:
         details.append(f"{item.document_key}: {item.problem.label} {item.note}".strip())
+    if payload.channel is not None:
+        where = payload.channel.label
+        details.append(f"{where}: {payload.address}" if payload.address else where)
+    if payload.postal_tracking:
+        details.append(f"số vận đơn {payload.postal_tracking}")
     for text in (payload.reason, payload.result_summary, payload.note):
         if text:
             details.append(text)

@@ -39,6 +39,9 @@ async def browser() -> AsyncIterator[Browser]:
         await browser.close()
 
 
+CARD_ADDRESS = CCCD.split("|")[5]
+
+
 async def phone(browser: Browser) -> BrowserContext:
     return await browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, locale="vi-VN")
 
@@ -54,7 +57,9 @@ def files(folder: Path) -> dict[str, Path]:
     return pages
 
 
-async def capture(page: Page, photos: dict[str, Path], page_key: str) -> None:
+async def capture(
+    page: Page, photos: dict[str, Path], page_key: str, by_post: bool = False
+) -> None:
     await page.get_by_role("link", name="Thu hồ sơ mới").click()
     await page.get_by_label("Tìm thủ tục").fill("tinh trang hon nhan")
     await expect(page.get_by_label("Thủ tục", exact=True)).to_have_value("1.004873")
@@ -62,6 +67,8 @@ async def capture(page: Page, photos: dict[str, Path], page_key: str) -> None:
     await expect(page.get_by_label("Họ và tên")).to_have_value("Trần Hữu Đạt")
     await page.locator("#doc-to_khai").set_input_files(photos[page_key])
     await page.get_by_label("Nơi thu hồ sơ").fill("Thôn Bắc Vàn")
+    if by_post:  # to the applicant's address, read from the card
+        await page.get_by_label("Nhận kết quả").select_option("post")
     await page.get_by_label("Người nộp đồng ý").check()
     await page.get_by_role("button", name="Lưu hồ sơ vào máy").click()
     await expect(page.get_by_role("heading", name="Hồ sơ trên máy")).to_be_visible(timeout=30_000)
@@ -98,7 +105,7 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         # Offline: three dossiers into the outbox.
         await context.set_offline(True)
         for n in range(3):
-            await capture(page, photos, f"page{n}")
+            await capture(page, photos, f"page{n}", by_post=n == 2)
         assert await states(page) == ["Chờ gửi"] * 3
         await page.get_by_role("link", name="Thu hồ sơ mới").click()
         unlabelled["capture"] = await page.evaluate(UNLABELLED)
@@ -121,7 +128,10 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         await shot(page, "app-03-da-gui")
 
         # The clerk receives one and asks for a supplement; the app shows it and sends the page.
-        target = inbox["items"][0]
+        for target in inbox["items"]:  # one the household will receive at the counter
+            held = (await client.get(f"/api/v1/dossiers/{target['id']}", headers=clerk)).json()
+            if held["delivery"]["method"] == "counter":
+                break
         await client.post(f"/api/v1/dossiers/{target['id']}/receive", json={}, headers=clerk)
         await client.post(
             f"/api/v1/dossiers/{target['id']}/request-supplement",
@@ -145,24 +155,45 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         await page.get_by_label("Người dân đánh giá").select_option("satisfied")
         await page.get_by_role("button", name="Lưu đánh giá").click()
         await expect(page.get_by_role("heading", name="Hồ sơ trên máy")).to_be_visible()
-        for _ in range(60):
+        # Later still, the household asks for the result by post.
+        await page.locator(f"a[href='#/ho-so/{target['id']}']").click()
+        address = page.get_by_label("nhận kết quả qua bưu chính tại địa chỉ")
+        await expect(address).to_have_value(CARD_ADDRESS)
+        await address.fill("")
+        await page.get_by_role("button", name="Lưu yêu cầu gửi bưu chính").click()
+        await expect(page.locator("#message")).to_contain_text("cần địa chỉ nhận")
+        await address.fill("Số 5, thôn Nam, xã Cô Tô")
+        await page.get_by_role("button", name="Lưu yêu cầu gửi bưu chính").click()
+        await expect(page.get_by_role("heading", name="Hồ sơ trên máy")).to_be_visible()
+        for _ in range(60):  # each saved item is sent by itself, even while a push runs
             after = (await client.get(f"/api/v1/dossiers/{target['id']}", headers=clerk)).json()
-            tracked = (
-                await client.get(f"/api/v1/track/{after['code']}?t={after['tracking_token']}")
-            ).json()
-            if after["status"]["code"] == 1 and tracked["rated"]:
+            if after["status"]["code"] == 1 and after["delivery"]["address"]:
                 break
             await asyncio.sleep(0.5)
+        url = f"/api/v1/track/{after['code']}?t={after['tracking_token']}"
+        tracked = (await client.get(url)).json()
+        await page.get_by_role("button", name="Gửi và nhận tin").click()
+        await page.locator(f"a[href='#/ho-so/{target['id']}']").click()
+        await expect(
+            page.get_by_text("Qua bưu chính: Số 5, thôn Nam, xã Cô Tô").first
+        ).to_be_visible()
+        await expect(page.get_by_text("Đổi nơi nhận kết quả")).to_be_visible()
+        await shot(page, "app-05-buu-chinh")
         manifest = await (await page.request.get(f"{base}/thiet-bi/manifest.webmanifest")).json()
         await context.close()
 
     assert inbox["total"] == 3
     assert len({d["id"] for d in inbox["items"]}) == 3
     assert {d["applicant_name"] for d in inbox["items"]} == {"Trần Hữu Đạt"}
+    deliveries = []
     for dossier in inbox["items"]:
         full = (await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=clerk)).json()
         for document in full["documents"]:
             assert await LocalBlobStore(settings.media_root).exists(document["sha256"])
+        deliveries.append(full["delivery"])
+    assert {"method": "post", "address": CARD_ADDRESS} in deliveries, "chosen at capture"
+    assert tracked["rated"]
+    assert after["delivery"] == {"method": "post", "address": "Số 5, thôn Nam, xã Cô Tô"}
     assert after["status"]["code"] == 1, (
         "the supplement arrived and the dossier is back in the inbox"
     )

@@ -147,7 +147,7 @@ async def test_field_sync__killed_during_push_then_rerun_gives_every_dossier_onc
     assert field_sync(home, "outbox").stdout.count("Đã gửi") == 4
 
 
-async def test_field_sync__supplement_pages_and_the_rating_reach_the_office(
+async def test_field_sync__supplement_pages_rating_and_postal_return_reach_the_office(
     client: httpx.AsyncClient,
     staff: Staff,
     settings: Settings,
@@ -180,8 +180,11 @@ async def test_field_sync__supplement_pages_and_the_rating_reach_the_office(
         page.write_bytes(document_photo(77, size=(1600, 1200), quality=85))
         await asyncio.to_thread(field_sync, home, "supplement", code, "--scan", f"to_khai={page}")
         await asyncio.to_thread(field_sync, home, "rate", dossier["id"], "satisfied")
+        neither = await asyncio.to_thread(field_sync, home, "postal", code, check=False)
+        await asyncio.to_thread(field_sync, home, "postal", code, "Thôn Bắc Vàn, Cô Tô")
         listed = await asyncio.to_thread(field_sync, home, "outbox")
         pushed = await asyncio.to_thread(counts, home)
+        told = await asyncio.to_thread(field_sync, home, "pull")
         after = (await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=clerk)).json()
         events = (
             await client.get(f"/api/v1/dossiers/{dossier['id']}/events", headers=clerk)
@@ -193,10 +196,15 @@ async def test_field_sync__supplement_pages_and_the_rating_reach_the_office(
     assert "Trần Hữu Đạt" in pulled.stdout
     assert "Bổ sung" in listed.stdout
     assert "Đánh giá" in listed.stdout
-    assert pushed["outcomes"] == {"accepted": 2}
-    assert {r["kind"] for r in pushed["results"]} == {"supplement", "rating"}
+    assert "Nơi nhận kết quả" in listed.stdout
+    assert neither.returncode == 2
+    assert "Traceback" not in neither.stderr
+    assert pushed["outcomes"] == {"accepted": 3}
+    assert {r["kind"] for r in pushed["results"]} == {"supplement", "rating", "delivery"}
+    assert after["delivery"] == {"method": "post", "address": "Thôn Bắc Vàn, Cô Tô"}
+    assert "nhận kết quả qua bưu chính: Thôn Bắc Vàn, Cô Tô" in told.stdout
     assert after["status"]["code"] == 1, "back in the inbox with the new pages"
     assert [d["key"] for d in after["documents"]].count("to_khai") == 2
-    assert [e["action"] for e in events][-1] == "supplement-arrived"
-    assert events[-1]["payload"]["doc_version"] == 2
+    assert [e["action"] for e in events][-2:] == ["supplement-arrived", "change-delivery"]
+    assert events[-2]["payload"]["doc_version"] == 2
     assert again["batches"] == 0, "nothing is sent twice"

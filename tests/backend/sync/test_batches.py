@@ -254,6 +254,58 @@ async def test_rating__from_the_household_is_recorded_once(
     )
 
 
+async def test_delivery__a_later_request_for_postal_return_reaches_the_clerk_and_the_team(
+    client: httpx.AsyncClient, device: Device, staff: Staff
+) -> None:
+    scans = [scan(14)]
+    dossier = new_dossier(scans)
+    await push(client, device, [dossier], scans)
+    url, clerk = f"/api/v1/dossiers/{dossier['id']}", staff["clerk.a"].auth
+
+    def change(method: str, address: str = "") -> dict[str, Any]:
+        delivery = {"method": method, "address": address}
+        return {"type": "delivery", "dossier_id": dossier["id"], "delivery": delivery}
+
+    address = "Thôn Bắc Vàn, xã Cô Tô"
+    _, result = await push(client, device, [change("post", ""), change("post", address)], [])
+    held = (await client.get(url, headers=clerk)).json()
+    feed = (await client.get("/api/v1/sync/changes?since=0", headers=device.auth)).json()
+
+    outcomes = [(r["kind"], r["outcome"], r["code"]) for r in result["results"]]
+    assert outcomes == [
+        ("delivery", "rejected", "validation_failed"),
+        ("delivery", "accepted", None),
+    ]
+    assert held["delivery"] == {"method": "post", "address": address}
+    assert held["status"]["code"] == 1
+    told = [c for c in feed["changes"] if c["action"] == "change-delivery"]
+    assert [(c["payload"]["channel"], c["payload"]["address"]) for c in told] == [("post", address)]
+
+
+async def test_delivery__cannot_change_once_the_dossier_is_closed(
+    client: httpx.AsyncClient, device: Device, staff: Staff
+) -> None:
+    scans = [scan(15)]
+    dossier = new_dossier(scans)
+    await push(client, device, [dossier], scans)
+    url, clerk = f"/api/v1/dossiers/{dossier['id']}", staff["clerk.a"].auth
+    await client.post(f"{url}/refuse", json={"reason": "Không thuộc thẩm quyền"}, headers=clerk)
+    change = {
+        "type": "delivery",
+        "dossier_id": dossier["id"],
+        "delivery": {"method": "post", "address": "Thôn Bắc Vàn"},
+    }
+
+    _, result = await push(client, device, [change], [])
+
+    assert (result["results"][0]["outcome"], result["results"][0]["code"]) == (
+        "rejected",
+        "illegal_transition",
+    )
+    held = (await client.get(url, headers=clerk)).json()
+    assert held["delivery"]["method"] == "counter"
+
+
 async def test_batches__another_device_cannot_commit_and_a_revoked_one_cannot_push(
     client: httpx.AsyncClient, device: Device, staff: Staff
 ) -> None:

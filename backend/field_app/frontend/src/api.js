@@ -18,25 +18,31 @@ export async function token() {
   return getSetting("token");
 }
 
-/** One JSON exchange; `body` is sent as JSON. */
-export async function call(method, path, body, { auth = true } = {}) {
+/** One JSON exchange; `body` is sent as JSON. A link that stays silent for `timeout` ms is
+ * down: the request is abandoned rather than left hanging on a half-open connection. */
+export async function call(method, path, body, { auth = true, timeout = 60000 } = {}) {
   const headers = { Accept: "application/json", "X-App-Version": "field-app/0.1" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth) {
     const bearer = await token();
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
   }
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeout);
   let response;
+  let text;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", signal: abort.signal });
+    text = await response.text();
   } catch {
     throw new LinkDown("Không kết nối được máy chủ.");
+  } finally {
+    clearTimeout(timer);
   }
   if (response.status >= 500 && response.status !== 503) {
     // A proxy or a restarting server: the same as no link for the device.
     throw new LinkDown(`Máy chủ tạm thời không trả lời (${response.status}).`);
   }
-  const text = await response.text();
   let data = null;
   try {
     data = text ? JSON.parse(text) : null;

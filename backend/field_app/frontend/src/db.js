@@ -115,11 +115,11 @@ export async function markBatch(batchId, state) {
 }
 
 /** Apply the server's per-item results; only now are dossiers settled. */
-export async function recordCommit(batchId, results) {
+export async function recordCommit(batchId, results, settled) {
   const tx = (await db()).transaction(["dossiers", "items", "batches"], "readwrite");
   const items = await tx.objectStore("items").getAll();
   for (const result of results) {
-    const state = ["accepted", "duplicate"].includes(result.outcome) ? "committed" : result.outcome;
+    const state = settled.includes(result.outcome) ? "committed" : result.outcome;
     if (result.kind === "dossier") {
       const row = await tx.objectStore("dossiers").get(result.dossier_id);
       if (row) await tx.objectStore("dossiers").put({ ...row, state, outcome_code: result.code, detail: result.detail });

@@ -5,23 +5,25 @@ import { call, LinkDown, Problem } from "./api.js";
 import { CccdError, parseCccd } from "./cccd.js";
 import * as store from "./db.js";
 import { normalise, readQr } from "./image.js";
-import { pull, push, refreshBootstrap } from "./sync.js";
+import { BUILD, pull, push, refreshBootstrap } from "./sync.js";
 import { bytes, esc, fold, vnDate } from "./text.js";
 
 const view = document.getElementById("view");
 const net = document.getElementById("net");
 const banner = document.getElementById("update");
-const ID_CARD = "cccd";
-const STATE = { pending: "Chờ gửi", batched: "Đang gửi", committed: "Đã gửi", rejected: "Bị từ chối", conflict: "Trùng mã" };
+const CHANGE_DELIVERY = "change-delivery";
 
 let boot = null;
 let busy = false;
+let again = false;
+let touched = false; // the person has typed or chosen something on this page
 let editing = false;
 
 // --- shell -------------------------------------------------------------------------------------
 
 function show(html) {
   view.innerHTML = html;
+  touched = false;
   view.focus();
 }
 
@@ -60,6 +62,9 @@ async function route() {
   editing = false;
   const enrolled = await store.getSetting("token");
   boot = await store.getSetting("bootstrap");
+  if (enrolled && boot && navigator.onLine && (await store.getSetting("bootstrap_build")) !== BUILD) {
+    boot = await refreshBootstrap(8000).catch(() => boot);
+  }
   const [path, arg] = location.hash.replace(/^#\/?/, "").split("/");
   if (!enrolled || !boot) return enrolView();
   if (path === "thu-ho-so") return captureView();
@@ -133,7 +138,7 @@ async function homeView() {
       const standing = ["overdue", "due_soon", "paused"].includes(d.standing) ? ` <span class="badge ${d.standing}">${esc(labels.standings[d.standing])}</span>` : "";
       return `<li><a href="#/ho-so/${esc(d.id)}"><strong>${esc(d.body.applicant.full_name)}</strong>
         <span>${esc(procedureName(d.body.procedure_code))}</span>
-        <span class="state ${esc(d.state)}">${esc(STATE[d.state] || d.state)}${d.code ? ` · ${esc(d.code)}` : ""}</span>
+        <span class="state ${esc(d.state)}">${esc(boot.vocabulary.outbox_states[d.state] || d.state)}${d.code ? ` · ${esc(d.code)}` : ""}</span>
         ${status ? `<span>${esc(status)}${d.due_date ? `, hẹn ${vnDate(d.due_date)}` : ""}${standing}</span>` : ""}
         ${d.detail ? `<span class="error">${esc(d.detail)}</span>` : ""}</a></li>`;
     })
@@ -163,7 +168,8 @@ async function homeView() {
   });
   if (navigator.storage?.persisted) {
     const persisted = await navigator.storage.persisted();
-    document.getElementById("persisted").textContent = persisted ? "Dữ liệu được giữ lâu dài." : "";
+    const note = document.getElementById("persisted"); // gone if the page changed meanwhile
+    if (note) note.textContent = persisted ? "Dữ liệu được giữ lâu dài." : "";
   }
 }
 
@@ -182,8 +188,13 @@ function procedureName(code) {
 // --- sync --------------------------------------------------------------------------------------
 
 async function sync(byHand = false) {
-  if (busy || !(await store.getSetting("token"))) return;
+  if (busy) {
+    again = true; // something was saved meanwhile: push once more when this round ends
+    return;
+  }
+  if (!(await store.getSetting("token"))) return;
   busy = true;
+  again = false;
   const progress = document.getElementById("progress");
   const button = document.getElementById("sync");
   if (button) button.disabled = true;
@@ -194,7 +205,7 @@ async function sync(byHand = false) {
     });
     const pulled = await pull();
     if (pulled.catalogRevision !== boot.catalog_revision) boot = await refreshBootstrap();
-    const refused = report.results.filter((r) => !["accepted", "duplicate"].includes(r.outcome));
+    const refused = report.results.filter((r) => !boot.vocabulary.settled.includes(r.outcome));
     const sent = report.results.length - refused.length;
     note = [
       refused.length ? "error" : "flash",
@@ -209,10 +220,11 @@ async function sync(byHand = false) {
   } finally {
     busy = false;
   }
-  if (!editing) {
-    await route();
+  if (!editing && !touched) {
+    await route(); // news from the office shows at once, unless it would wipe what is typed
     message(...note);
   }
+  if (again && navigator.onLine) sync();
 }
 
 // --- capture -----------------------------------------------------------------------------------
@@ -247,10 +259,13 @@ function captureView() {
       <label for="id_number">Số định danh (12 số)</label><input id="id_number" name="id_number" inputmode="numeric" pattern="\\d{12}" required>
       <label for="birth_date">Ngày sinh</label><input id="birth_date" name="birth_date" type="date">
       <label for="gender">Giới tính</label>
-      <select id="gender" name="gender"><option value="">—</option><option value="male">Nam</option><option value="female">Nữ</option></select>
+      <select id="gender" name="gender"><option value="">—</option>${Object.entries(boot.vocabulary.genders).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join("")}</select>
       <label for="address">Địa chỉ</label><input id="address" name="address">
       <label for="phone">Điện thoại</label><input id="phone" name="phone" inputmode="tel">
       <label for="place">Nơi thu hồ sơ</label><input id="place" name="place" placeholder="vd. Thôn Bắc Vàn">
+      <label for="delivery">Nhận kết quả</label>
+      <select id="delivery" name="delivery">${Object.entries(boot.vocabulary.deliveries).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join("")}</select>
+      <label for="delivery_address">Địa chỉ nhận qua bưu chính (để trống: địa chỉ người nộp)</label><input id="delivery_address" name="delivery_address">
       <label for="level">Mức độ hài lòng của người dân (nếu có)</label>
       <select id="level" name="level"><option value="">— Chưa hỏi —</option>${Object.entries(boot.vocabulary.levels).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join("")}</select>
       <label class="check"><input type="checkbox" id="consent" name="consent"> Người nộp đồng ý cho xử lý dữ liệu cá nhân để giải quyết hồ sơ (bắt buộc, Luật 91/2025)</label>
@@ -312,7 +327,7 @@ async function photos(inputs, mode = "document") {
     let page = 0;
     for (const file of input.files) {
       page += 1;
-      const scan = await normalise(file, input.dataset.key === ID_CARD ? "id_card" : mode, boot.normalise);
+      const scan = await normalise(file, input.dataset.key === boot.cccd_rules.document ? "id_card" : mode, boot.normalise);
       scans.push(scan);
       documents.push({ key: input.dataset.key, sha256: scan.sha256, page, media_type: scan.media_type });
     }
@@ -332,6 +347,8 @@ async function saveDossier(event) {
   const inputs = [...document.querySelectorAll("input[data-key]")];
   const missing = procedure.documents.filter((d) => d.required && !inputs.find((i) => i.dataset.key === d.key)?.files.length);
   if (missing.length) return message("error", `Thiếu giấy tờ bắt buộc: ${missing.map((d) => d.name).join(", ")}.`);
+  const delivery = deliveryChoice(form.get("delivery"), form.get("delivery_address") || form.get("address"));
+  if (!delivery) return message("error", "Trả kết quả qua bưu chính cần địa chỉ nhận.");
   const button = event.target.querySelector("button[type=submit]");
   button.disabled = true;
   message("flash", "Đang chuẩn hoá ảnh…");
@@ -348,6 +365,7 @@ async function saveDossier(event) {
       documents,
       captured_at: new Date().toISOString(),
       capture_place: (form.get("place") || "").trim(),
+      delivery,
       note: "",
       cccd_qr: form.get("cccd_qr") || "",
     };
@@ -364,6 +382,23 @@ async function saveDossier(event) {
 
 // --- one dossier -------------------------------------------------------------------------------
 
+/** Where the result goes, or null when the post is chosen without an address. */
+function deliveryChoice(method, address) {
+  const where = (address || "").trim();
+  if (method !== "post") return { method: "counter", address: "" };
+  return where ? { method, address: where } : null;
+}
+
+/** The latest word on where the dossier's result goes: a request still on the device, else the
+ * office's last change-delivery event, else what was captured. */
+function currentDelivery(dossier, changes, items) {
+  let current = { pending: false, ...(dossier.body.delivery || { method: "counter", address: "" }) };
+  for (const c of changes) if (c.action === CHANGE_DELIVERY) current = { method: c.payload.channel, address: c.payload.address || "", pending: false };
+  const queued = items.filter((i) => i.kind === "delivery" && i.body.dossier_id === dossier.id && ["pending", "batched"].includes(i.state));
+  if (queued.length) current = { ...queued[queued.length - 1].body.delivery, pending: true };
+  return current;
+}
+
 async function dossierView(id) {
   const dossier = await store.getDossier(id);
   if (!dossier) return homeView();
@@ -371,15 +406,20 @@ async function dossierView(id) {
   const changes = await store.changesFor(id);
   const procedure = boot.procedures.find((p) => p.code === dossier.body.procedure_code);
   const names = Object.fromEntries((procedure?.documents ?? []).map((d) => [d.key, d.name]));
-  const last = changes[changes.length - 1];
+  const moves = changes.filter((c) => c.action !== CHANGE_DELIVERY);
+  const last = moves[moves.length - 1];
   const asked = last?.action === "request-supplement" ? last.payload.items : [];
-  const rated = (await store.allItems()).some((i) => i.kind === "rating" && i.body.dossier_id === id);
+  const items = await store.allItems();
+  const rated = items.some((i) => i.kind === "rating" && i.body.dossier_id === id);
+  const delivery = currentDelivery(dossier, changes, items);
+  const byPost = delivery.method === "post";
   const timeline = changes
     .map((c) => {
       const details = [
         ...(c.payload.items || []).map((i) => `${names[i.document_key] || i.document_key}: ${labels.problems[i.problem]}${i.note ? ` (${i.note})` : ""}`),
         c.payload.reason,
         c.payload.result_summary,
+        c.payload.channel ? `${labels.deliveries[c.payload.channel]}${c.payload.address ? `: ${c.payload.address}` : ""}` : "",
       ].filter(Boolean);
       return `<li><strong>${esc(labels.events[c.action] || c.action)}</strong> — ${esc(labels.statuses[c.status.code])}
         <span class="muted">${vnDate(c.at)}</span>${details.length ? `<br>${details.map(esc).join("<br>")}` : ""}</li>`;
@@ -391,10 +431,11 @@ async function dossierView(id) {
     <p>${esc(procedure?.name ?? dossier.body.procedure_code)}</p>
     <p id="message" role="alert" hidden></p>
     <dl class="facts">
-      <dt>Trên máy</dt><dd>${esc(STATE[dossier.state] || dossier.state)}</dd>
+      <dt>Trên máy</dt><dd>${esc(labels.outbox_states[dossier.state] || dossier.state)}</dd>
       <dt>Mã hồ sơ</dt><dd>${esc(dossier.code || "chưa có")}</dd>
       <dt>Tại một cửa</dt><dd>${dossier.status ? esc(labels.statuses[dossier.status.code]) : "—"}</dd>
       <dt>Hẹn trả</dt><dd>${vnDate(dossier.due_date)}${dossier.standing ? ` (${esc(labels.standings[dossier.standing])})` : ""}</dd>
+      <dt>Nhận kết quả</dt><dd>${esc(labels.deliveries[delivery.method])}${byPost ? `: ${esc(delivery.address)}` : ""}${delivery.pending ? " (chờ gửi)" : ""}</dd>
       ${dossier.detail ? `<dt>Ghi chú</dt><dd class="error">${esc(dossier.detail)}</dd>` : ""}
     </dl>
     ${asked.length ? `<form id="supplement" class="card"><h2>Bổ sung theo yêu cầu</h2>
@@ -405,6 +446,13 @@ async function dossierView(id) {
       <label for="rating-level">Người dân đánh giá</label>
       <select id="rating-level" name="level" required><option value="">— Chọn —</option>${Object.entries(labels.levels).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join("")}</select>
       <button type="submit">Lưu đánh giá</button></form>`}
+    <form id="delivery" class="card"><h2>Nơi nhận kết quả</h2>
+      ${byPost
+        ? `<input type="hidden" name="method" value="counter"><button type="submit" class="secondary">Thôi gửi bưu chính, nhận tại bộ phận một cửa</button>`
+        : `<input type="hidden" name="method" value="post">
+          <label for="delivery-address">Người dân muốn nhận kết quả qua bưu chính tại địa chỉ</label>
+          <input id="delivery-address" name="address" value="${esc(dossier.body.applicant.address || "")}">
+          <button type="submit">Lưu yêu cầu gửi bưu chính</button>`}</form>
     <h2>Quá trình</h2>
     <ol class="timeline">${timeline || "<li class=\"muted\">Chưa có tin từ bộ phận một cửa.</li>"}</ol>`);
   document.getElementById("rating")?.addEventListener("submit", async (event) => {
@@ -412,6 +460,15 @@ async function dossierView(id) {
     const level = new FormData(event.target).get("level");
     if (!level) return message("error", "Hãy chọn một mức độ hài lòng.");
     await store.addItem({ id: ulid(), kind: "rating", body: { dossier_id: id, level, comment: "" } });
+    location.hash = "#/";
+    if (navigator.onLine) sync();
+  });
+  document.getElementById("delivery").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const chosen = deliveryChoice(form.get("method"), form.get("address"));
+    if (!chosen) return message("error", "Trả kết quả qua bưu chính cần địa chỉ nhận.");
+    await store.addItem({ id: ulid(), kind: "delivery", body: { dossier_id: id, delivery: chosen } });
     location.hash = "#/";
     if (navigator.onLine) sync();
   });
@@ -432,6 +489,9 @@ async function dossierView(id) {
 
 async function start() {
   online();
+  view.addEventListener("input", () => {
+    touched = true;
+  });
   window.addEventListener("online", () => {
     online();
     sync();

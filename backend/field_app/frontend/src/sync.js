@@ -6,7 +6,9 @@ import { ulid } from "ulidx";
 import { call, LinkDown, Problem, token } from "./api.js";
 import * as store from "./db.js";
 
-const MAX_BATCH = 50;
+/** This build of the app (its bundle's content-hashed URL): a bootstrap kept by another build
+ * may lack what this one reads, so it is fetched again. */
+export const BUILD = import.meta.url;
 
 /** Upload one blob with tus, resuming an earlier upload of the same scan if the server has it. */
 async function upload(blob, onProgress) {
@@ -48,7 +50,7 @@ async function pushBatch(batch, chunk, report) {
     }
     try {
       const committed = await call("POST", `/api/v1/sync/batches/${batch.id}/commit`);
-      await store.recordCommit(batch.id, committed.results);
+      await store.recordCommit(batch.id, committed.results, report.settled);
       report.batches += 1;
       report.results.push(...committed.results);
       return;
@@ -62,19 +64,19 @@ async function pushBatch(batch, chunk, report) {
 
 /** Send everything waiting; resolves with what was sent. Throws LinkDown or Problem. */
 export async function push(progress) {
-  const report = { batches: 0, results: [], progress };
   const boot = await store.getSetting("bootstrap");
-  const chunk = boot?.limits?.chunk_bytes ?? 128 * 1024;
+  const report = { batches: 0, results: [], progress, settled: boot.vocabulary.settled };
+  const chunk = boot.limits.chunk_bytes;
   const open = await store.openBatches();
   if (open.length) {
     const answer = await call("POST", "/api/v1/sync/reconcile", { batch_ids: open.map((b) => b.id), dossier_ids: [] });
     for (const state of answer.batches) {
-      if (state.state === "committed" && state.result) await store.recordCommit(state.batch_id, state.result.results);
+      if (state.state === "committed" && state.result) await store.recordCommit(state.batch_id, state.result.results, report.settled);
     }
   }
   for (const batch of await store.openBatches()) await pushBatch(batch, chunk, report);
   let batch;
-  while ((batch = await store.seal(ulid(), MAX_BATCH))) await pushBatch(batch, chunk, report);
+  while ((batch = await store.seal(ulid(), boot.limits.max_dossiers_per_batch))) await pushBatch(batch, chunk, report);
   return report;
 }
 
@@ -92,8 +94,8 @@ export async function pull() {
 }
 
 /** The bootstrap (team, catalog, limits, labels, rules), kept for offline use. */
-export async function refreshBootstrap() {
-  const boot = await call("GET", "/api/v1/sync/bootstrap");
-  await store.setSettings({ bootstrap: boot });
+export async function refreshBootstrap(timeout = undefined) {
+  const boot = await call("GET", "/api/v1/sync/bootstrap", undefined, { timeout });
+  await store.setSettings({ bootstrap: boot, bootstrap_build: BUILD });
   return boot;
 }
