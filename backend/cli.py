@@ -230,6 +230,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Run the HTTP server."""
     import uvicorn
 
+    from backend.server import UploadSafeHttpProtocol
+
     settings = Settings.from_env()
     host = host or settings.host
     port = port or settings.port
@@ -244,4 +246,5 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        http=UploadSafeHttpProtocol,
     )

@@ -84,3 +84,39 @@ async def test_push_through_a_cutting_link__every_dossier_once_and_pull_shows_re
     assert sorted(c["dossier_code"] for c in receipts) == [
         f"TEST.07192-260302-{n:04d}" for n in range(1, 21)
     ]
+
+
+async def test_push_through_cuts_every_8_kb_at_loopback_speed__bytes_before_each_cut_are_kept(
+    client: httpx.AsyncClient, staff: Staff, settings: Settings, team_id: int, tmp_path: Path
+) -> None:
+    """The server keeps what reached it before a cut even when it arrived faster than the
+    upload handler wrote it (uvicorn had it buffered): each 8 kB connection moves the upload on,
+    so the push finishes instead of sending the same bytes again and again."""
+    home, files = tmp_path / "device", tmp_path / "files"
+    files.mkdir()
+    server = ServerProcess(server_env(settings), tmp_path)
+    server.start()
+    try:
+        with WeakLink(server.port, bytes_per_s=50 * 1024 * 1024, cut_every=8 * 1024) as link:
+            code = await issue_code(server.base, staff, team_id)
+            await asyncio.to_thread(field_sync, home, "enroll", link.base, code)
+            page = files / "page.jpg"
+            page.write_bytes(document_photo(5, size=(2400, 1800), quality=90))
+            await asyncio.to_thread(
+                field_sync, home, "capture", "--procedure", PROCEDURE["code"],
+                "--name", "Người số 1", "--id-number", "022095001234",
+                "--scan", f"to_khai={page}", "--consent",
+            )  # fmt: skip
+            payload = sum(p.stat().st_size for p in (home / "scans").iterdir())
+            link.stats.upstream_bytes = link.stats.cuts = 0
+            pushed = json.loads(
+                (await asyncio.to_thread(field_sync, home, "push", "--json")).stdout
+            )
+            cuts, carried = link.stats.cuts, link.stats.upstream_bytes
+    finally:
+        server.stop()
+
+    assert pushed["outcomes"] == {"accepted": 1}
+    assert cuts >= payload // (8 * 1024) // 2, "the link really was cut, many times"
+    # Each connection carries at most 8 kB, headers included; what is not kept goes again.
+    assert carried / payload < 2.0, f"{carried} bytes carried for {payload}"

@@ -200,8 +200,8 @@ async function sync(byHand = false) {
   if (button) button.disabled = true;
   let note = ["", ""];
   try {
-    const report = await push(({ file, files, sent, size }) => {
-      if (progress) progress.textContent = `Đang tải ảnh ${file}/${files}: ${bytes(sent)} / ${bytes(size)}`;
+    const report = await push(({ done, files, sent, size }) => {
+      if (progress) progress.textContent = `Đang tải ảnh lên: ${bytes(sent)} / ${bytes(size)} (xong ${done}/${files} ảnh)`;
     });
     const pulled = await pull();
     if (pulled.catalogRevision !== boot.catalog_revision) boot = await refreshBootstrap();

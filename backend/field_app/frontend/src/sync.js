@@ -18,7 +18,9 @@ async function upload(blob, onProgress) {
       endpoint: "/api/v1/uploads",
       headers: { Authorization: `Bearer ${bearer}` },
       metadata: { sha256: blob.sha256, media_type: blob.media_type },
-      chunkSize: blob.chunk,
+      // One PATCH per scan: the server keeps every byte that arrived before a cut, so a
+      // bigger request loses nothing and saves a round trip per chunk.
+      chunkSize: Infinity,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
@@ -38,16 +40,43 @@ async function upload(blob, onProgress) {
   });
 }
 
-async function pushBatch(batch, chunk, report) {
+/** Upload the missing scans two at a time: while one waits for an answer or reconnects after
+ * a cut, the other keeps the link busy (a 2G round trip is most of a second). */
+async function uploadAll(missing, report) {
+  const queue = [...missing.entries()];
+  const sent = new Map();
+  let size = 0;
+  const blobs = new Map();
+  for (const [, sha256] of queue) {
+    const blob = await store.getBlob(sha256);
+    if (!blob) throw new Problem(409, "blob_lost", `Máy này không còn ảnh ${sha256}.`);
+    blobs.set(sha256, blob);
+    size += blob.size;
+  }
+  let done = 0;
+  const worker = async () => {
+    while (queue.length) {
+      const [, sha256] = queue.shift();
+      const blob = blobs.get(sha256);
+      await upload(blob, (bytes) => {
+        sent.set(sha256, bytes);
+        const total = [...sent.values()].reduce((a, b) => a + b, 0);
+        report.progress?.({ done, files: missing.length, sent: total, size });
+      });
+      done += 1;
+    }
+  };
+  // Both run to their end before a failure is reported, so no upload is left running behind
+  // the next push (two PATCHes of one upload would only refuse each other).
+  const failed = (await Promise.allSettled([worker(), worker()])).find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+async function pushBatch(batch, report) {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const accepted = await call("POST", "/api/v1/sync/batches", batch.manifest);
     await store.markBatch(batch.id, "accepted");
-    const total = accepted.missing_blobs.length;
-    for (const [n, sha256] of accepted.missing_blobs.entries()) {
-      const blob = await store.getBlob(sha256);
-      if (!blob) throw new Problem(409, "blob_lost", `Máy này không còn ảnh ${sha256}.`);
-      await upload({ ...blob, chunk }, (sent) => report.progress?.({ file: n + 1, files: total, sent, size: blob.size }));
-    }
+    await uploadAll(accepted.missing_blobs, report);
     try {
       const committed = await call("POST", `/api/v1/sync/batches/${batch.id}/commit`);
       await store.recordCommit(batch.id, committed.results, report.settled);
@@ -66,7 +95,6 @@ async function pushBatch(batch, chunk, report) {
 export async function push(progress) {
   const boot = await store.getSetting("bootstrap");
   const report = { batches: 0, results: [], progress, settled: boot.vocabulary.settled };
-  const chunk = boot.limits.chunk_bytes;
   const open = await store.openBatches();
   if (open.length) {
     const answer = await call("POST", "/api/v1/sync/reconcile", { batch_ids: open.map((b) => b.id), dossier_ids: [] });
@@ -74,9 +102,9 @@ export async function push(progress) {
       if (state.state === "committed" && state.result) await store.recordCommit(state.batch_id, state.result.results, report.settled);
     }
   }
-  for (const batch of await store.openBatches()) await pushBatch(batch, chunk, report);
+  for (const batch of await store.openBatches()) await pushBatch(batch, report);
   let batch;
-  while ((batch = await store.seal(ulid(), boot.limits.max_dossiers_per_batch))) await pushBatch(batch, chunk, report);
+  while ((batch = await store.seal(ulid(), boot.limits.max_dossiers_per_batch))) await pushBatch(batch, report);
   return report;
 }
 
