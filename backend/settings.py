@@ -71,6 +71,14 @@ class Settings:
     pg_pool_size: int = 10
     """Connections in each worker's PostgreSQL pool."""
 
+    upload_idle_timeout_s: int = 20
+    """Seconds an upload PATCH may receive nothing before it gives up and frees the upload
+    (a half-open connection of a dropped radio link would otherwise hold it for ever)."""
+
+    cors_origins: tuple[str, ...] = ()
+    """Web origins (``https://portal.example``) whose pages may call the API and upload; none
+    by default (the field app is served from the backend's own origin)."""
+
     @property
     def engine_kind(self) -> Literal["sqlite", "postgres"]:
         """Which database engine :attr:`database_url` names."""
@@ -117,6 +125,10 @@ class Settings:
             max_blob_bytes=_int(env, "MAX_BLOB_BYTES", cls.max_blob_bytes),
             max_request_body=_int(env, "MAX_REQUEST_BODY", cls.max_request_body),
             pg_pool_size=_int(env, "PG_POOL_SIZE", cls.pg_pool_size),
+            upload_idle_timeout_s=_int(env, "UPLOAD_IDLE_TIMEOUT_S", cls.upload_idle_timeout_s),
+            cors_origins=tuple(
+                o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()
+            ),
         )
 
 

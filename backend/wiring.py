@@ -98,6 +98,7 @@ class Services:
         checks = BlobChecks(ctx)
         dossiers = DossierQueries(ctx, audit)
         lifecycle = DossierLifecycle(ctx, dossiers, calendars)
+        uploads = UploadService(ctx, checks)
         return cls(
             ctx=ctx,
             accounts=AccountService(ctx),
@@ -110,8 +111,8 @@ class Services:
             reports=ReportService(ctx),
             devices=DeviceService(ctx),
             sync=SyncService(ctx, communes, catalog),
-            uploads=UploadService(ctx, checks),
-            batches=BatchService(ctx, lifecycle, dossiers, catalog, checks),
+            uploads=uploads,
+            batches=BatchService(ctx, lifecycle, dossiers, catalog, checks, uploads),
             audit=audit,
             checks=checks,
             scans=ScanService(ctx, audit, checks),

@@ -24,6 +24,7 @@ import aiofiles
 import aiofiles.os
 
 from media.errors import BlobNotFoundError, ChecksumMismatchError, MediaError, TooLargeError
+from media.failpoints import failpoint
 
 __all__ = [
     "BlobInfo",
@@ -92,6 +93,10 @@ class BlobStore(Protocol):
         """Remove the blob; False if there was none."""
         ...
 
+    async def sweep_temporary(self, older_than_s: float = 3600.0) -> int:
+        """Remove what writers killed mid-write left behind; return how many."""
+        ...
+
 
 class LocalBlobStore:
     """A :class:`BlobStore` on the local filesystem (the embedded default)."""
@@ -139,8 +144,10 @@ class LocalBlobStore:
             if await aiofiles.os.path.exists(final):
                 return BlobInfo(sha256=sha256, size=size, created=False)
             await aiofiles.os.makedirs(final.parent, exist_ok=True)
+            failpoint("store.before_rename")
             await aiofiles.os.replace(temp, final)
             fsync_dir(final.parent)
+            failpoint("store.after_rename")
             return BlobInfo(sha256=sha256, size=size, created=True)
         finally:
             if await aiofiles.os.path.exists(temp):

@@ -42,7 +42,9 @@ class ErrorCode(StrEnum):
     processing_time_unknown = "processing_time_unknown"
     already_rated = "already_rated"
     upload_offset_mismatch = "upload_offset_mismatch"
+    upload_locked = "upload_locked"
     chunk_checksum_mismatch = "chunk_checksum_mismatch"
+    checksum_algorithm_unsupported = "checksum_algorithm_unsupported"
     tus_version_unsupported = "tus_version_unsupported"
     blob_missing = "blob_missing"
     batch_conflict = "batch_conflict"
@@ -105,7 +107,9 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.cccd_invalid: ErrorSpec(422, "Malformed citizen ID card QR payload"),
     ErrorCode.media_error: ErrorSpec(422, "Media could not be processed"),
     ErrorCode.upload_offset_mismatch: ErrorSpec(409, "Upload-Offset is not the upload's offset"),
+    ErrorCode.upload_locked: ErrorSpec(423, "Another request is writing this upload; retry"),
     ErrorCode.chunk_checksum_mismatch: ErrorSpec(460, "Upload-Checksum does not match"),
+    ErrorCode.checksum_algorithm_unsupported: ErrorSpec(400, "Upload-Checksum algorithm unknown"),
     ErrorCode.tus_version_unsupported: ErrorSpec(412, "Tus-Resumable version not supported"),
     ErrorCode.blob_missing: ErrorSpec(409, "Referenced blobs are not uploaded yet"),
     ErrorCode.batch_conflict: ErrorSpec(409, "Batch id already used with another manifest"),

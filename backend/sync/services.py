@@ -22,6 +22,7 @@ from backend.dossiers.tables import Dossier, DossierEvent
 from backend.errors import AppError
 from backend.scans.checks import BlobChecks
 from backend.sync.tables import SyncBatch
+from backend.sync.uploads import UploadService
 from media.cccd import parse_cccd
 from media.errors import CccdError
 from media.images import ACCEPTED_TYPES
@@ -190,12 +191,21 @@ class BatchService:
         dossiers: DossierQueries,
         catalog: CatalogService,
         checks: BlobChecks,
+        uploads: UploadService,
     ) -> None:
         self.ctx = ctx
         self.lifecycle = lifecycle
         self.dossiers = dossiers
         self.catalog = catalog
         self.checks = checks
+        self.uploads = uploads
+
+    async def _missing(self, device: DevicePrincipal, manifest: wire.BatchManifest) -> list[str]:
+        """The manifest's blobs the store lacks, after settling this device's uploads that
+        were received whole but not stored (a server killed at that moment)."""
+        missing = [b.sha256 for b in manifest.blobs if not await self.ctx.blobs.exists(b.sha256)]
+        settled = await self.uploads.settle_received(device, missing)
+        return [sha for sha in missing if sha not in settled]
 
     async def recent(self, commune_code: str, limit: int = 10) -> list[wire.BatchSummary]:
         """The commune's newest batches, committed or still uploading."""
@@ -266,7 +276,7 @@ class BatchService:
                     ErrorCode.batch_conflict,
                     f"Lô {manifest.batch_id} đã được gửi với nội dung khác.",
                 )
-        missing = [b.sha256 for b in manifest.blobs if not await self.ctx.blobs.exists(b.sha256)]
+        missing = await self._missing(device, manifest)
         committed = row is not None and row["committed_at"] is not None
         return (
             wire.BatchAccepted(
@@ -295,7 +305,7 @@ class BatchService:
         if row["result"] is not None:
             return msgspec.convert(row["result"], wire.BatchCommitted)
         manifest = msgspec.convert(row["manifest"], wire.BatchManifest)
-        missing = [b.sha256 for b in manifest.blobs if not await self.ctx.blobs.exists(b.sha256)]
+        missing = await self._missing(device, manifest)
         if missing:
             raise AppError(
                 ErrorCode.blob_missing,

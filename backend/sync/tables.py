@@ -36,3 +36,7 @@ class Upload(Table, tablename="upload"):
     offset = BigInt(default=0)
     created_at = Timestamptz()
     expires_at = Timestamptz(index=True)
+    holder = Varchar(length=32, null=True, default=None)
+    """Who may write the upload now (a lease, so processes behind one proxy take turns)."""
+    held_until = Timestamptz(null=True, default=None)
+    """When the holder's lease runs out if it is not renewed (its process may have died)."""

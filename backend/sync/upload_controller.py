@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
@@ -10,7 +11,7 @@ from litestar import Controller, Request, Response, delete, head, patch, post, r
 from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod
 from litestar.params import FromPath
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.auth.principal import DevicePrincipal, device_of
 from backend.settings import Settings
@@ -31,9 +32,14 @@ OFFSET_STREAM = "application/offset+octet-stream"
 Dev = NamedDependency[DevicePrincipal]
 
 
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
 def _provide_device(request: Request[Any, Any, Any]) -> DevicePrincipal:
     if request.headers.get("tus-resumable") != TUS_VERSION:
-        raise tus_error(ErrorCode.tus_version_unsupported, f"send Tus-Resumable: {TUS_VERSION}")
+        error = tus_error(ErrorCode.tus_version_unsupported, f"send Tus-Resumable: {TUS_VERSION}")
+        error.headers["Tus-Version"] = TUS_VERSION
+        raise error
     return device_of(request)
 
 
@@ -42,17 +48,39 @@ def _http_date(value: datetime) -> str:
 
 
 def _headers(state: UploadState) -> dict[str, str]:
-    return {
+    headers = {
         **TUS_HEADERS,
         "Upload-Offset": str(state.offset),
         "Upload-Length": str(state.length),
         "Upload-Expires": _http_date(state.expires_at),
         "Cache-Control": "no-store",
     }
+    if state.cut:
+        # The body was not read to its end: the connection cannot carry another request.
+        headers["Connection"] = "close"
+    return headers
+
+
+def _whole(request: Request[Any, Any, Any], header: str) -> int:
+    """A header that must be a whole number of bytes (ASCII digits only)."""
+    raw = request.headers.get(header.lower(), "")
+    if not _DIGITS.fullmatch(raw):
+        raise tus_error(ErrorCode.validation_failed, f"{header} must be a whole number of bytes")
+    return int(raw)
+
+
+def _has_body(request: Request[Any, Any, Any]) -> bool:
+    """Whether a creation request carries the first bytes (tus creation-with-upload)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if media_type != OFFSET_STREAM:
+        return False
+    length = request.headers.get("content-length")
+    return length is None or length != "0"
 
 
 class UploadController(Controller):
-    """tus core, creation, checksum (sha1, sha256), expiration and termination."""
+    """tus core, creation, creation-with-upload, checksum (sha1, sha256), expiration and
+    termination; ``X-HTTP-Method-Override`` for networks whose proxies pass only GET and POST."""
 
     path = "/api/v1/uploads"
     tags = ["uploads"]
@@ -82,16 +110,19 @@ class UploadController(Controller):
     @post(
         "/",
         status_code=HTTP_201_CREATED,
-        summary="Create an upload (Upload-Length; Upload-Metadata with sha256 and media_type)",
+        request_max_body_size=None,
+        summary="Create an upload (Upload-Length; Upload-Metadata with sha256 and media_type), "
+        "with its first bytes when the body is application/offset+octet-stream",
     )
     async def create(
         self, request: Request[Any, Any, Any], uploads: NamedDependency[UploadService], device: Dev
     ) -> Response[None]:
-        raw_length = request.headers.get("upload-length", "")
-        if not raw_length.isdigit():
-            raise tus_error(ErrorCode.validation_failed, "Upload-Length is required")
         metadata = parse_metadata(request.headers.get("upload-metadata"))
-        state = await uploads.create(device, int(raw_length), metadata)
+        state = await uploads.create(device, _whole(request, "Upload-Length"), metadata)
+        if _has_body(request):
+            state = await uploads.append(
+                device, state.id, 0, request.stream(), request.headers.get("upload-checksum")
+            )
         location = f"{str(request.base_url).rstrip('/')}/api/v1/uploads/{state.id}"
         return Response(
             None,
@@ -121,21 +152,7 @@ class UploadController(Controller):
         device: Dev,
         upload_id: FromPath[str],
     ) -> Response[None]:
-        if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_STREAM:
-            raise tus_error(
-                ErrorCode.unsupported_media_type, f"PATCH needs Content-Type: {OFFSET_STREAM}"
-            )
-        raw_offset = request.headers.get("upload-offset", "")
-        if not raw_offset.isdigit():
-            raise tus_error(ErrorCode.validation_failed, "Upload-Offset is required")
-        state = await uploads.append(
-            device,
-            upload_id,
-            int(raw_offset),
-            request.stream(),
-            request.headers.get("upload-checksum"),
-        )
-        return Response(None, status_code=HTTP_204_NO_CONTENT, headers=_headers(state))
+        return await _append(request, uploads, device, upload_id)
 
     @delete("/{upload_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Terminate an upload")
     async def terminate(
@@ -143,3 +160,46 @@ class UploadController(Controller):
     ) -> Response[None]:
         await uploads.terminate(device, upload_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT, headers=dict(TUS_HEADERS))
+
+    @post(
+        "/{upload_id:str}",
+        request_max_body_size=None,
+        summary="PATCH, HEAD or DELETE sent as POST with X-HTTP-Method-Override",
+    )
+    async def overridden(
+        self,
+        request: Request[Any, Any, Any],
+        uploads: NamedDependency[UploadService],
+        device: Dev,
+        upload_id: FromPath[str],
+    ) -> Response[None]:
+        match request.headers.get("x-http-method-override", "").upper():
+            case "PATCH":
+                return await _append(request, uploads, device, upload_id)
+            case "HEAD":
+                state = await uploads.state(device, upload_id)
+                return Response(None, status_code=HTTP_200_OK, headers=_headers(state))
+            case "DELETE":
+                await uploads.terminate(device, upload_id)
+                return Response(None, status_code=HTTP_204_NO_CONTENT, headers=dict(TUS_HEADERS))
+        raise tus_error(
+            ErrorCode.method_not_allowed,
+            "POST to an upload needs X-HTTP-Method-Override: PATCH, HEAD or DELETE",
+        )
+
+
+async def _append(
+    request: Request[Any, Any, Any], uploads: UploadService, device: DevicePrincipal, upload_id: str
+) -> Response[None]:
+    if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_STREAM:
+        raise tus_error(
+            ErrorCode.unsupported_media_type, f"PATCH needs Content-Type: {OFFSET_STREAM}"
+        )
+    state = await uploads.append(
+        device,
+        upload_id,
+        _whole(request, "Upload-Offset"),
+        request.stream(),
+        request.headers.get("upload-checksum"),
+    )
+    return Response(None, status_code=HTTP_204_NO_CONTENT, headers=_headers(state))

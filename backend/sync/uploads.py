@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ from backend.errors import AppError
 from backend.scans.checks import BlobChecks
 from backend.sync.tables import Upload
 from media.errors import ChecksumMismatchError
+from media.failpoints import failpoint
 from media.images import ACCEPTED_TYPES
 from media.store import check_sha256
 from schemas.errors import ErrorCode
@@ -49,7 +51,7 @@ __all__ = [
 ]
 
 TUS_VERSION = "1.0.0"
-TUS_EXTENSIONS = "creation,checksum,expiration,termination"
+TUS_EXTENSIONS = "creation,creation-with-upload,checksum,expiration,termination"
 TUS_HEADERS = {"Tus-Resumable": TUS_VERSION}
 UPLOAD_TTL = timedelta(hours=24)
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -87,22 +89,52 @@ class UploadState:
     expires_at: datetime
     sha256: str
     complete: bool = False
+    cut: bool = False
+    """The PATCH ended before its body did (the link dropped or went silent)."""
 
     @classmethod
-    def of(cls, row: dict[str, Any], offset: int, *, complete: bool = False) -> UploadState:
+    def of(
+        cls, row: dict[str, Any], offset: int, *, complete: bool = False, cut: bool = False
+    ) -> UploadState:
         """The state of the upload ``row`` at ``offset``."""
-        return cls(row["id"], offset, row["length"], row["expires_at"], row["sha256"], complete)
+        return cls(
+            row["id"], offset, row["length"], row["expires_at"], row["sha256"], complete, cut
+        )
+
+
+@dataclass
+class _Lease:
+    """The right to write one upload, held by one request (``holder``) until ``deadline``."""
+
+    holder: str | None
+    """``None``: this process's own lock is enough (one SQLite process)."""
+    deadline: float = float("inf")
+    """``time.monotonic()`` after which this request must not write: the lease may be gone."""
+    renewed: float = 0.0
+
+    def usable(self) -> bool:
+        return time.monotonic() < self.deadline
 
 
 class UploadService:
-    """tus uploads of field devices; each belongs to the device that created it."""
+    """tus uploads of field devices; each belongs to the device that created it.
+
+    An upload is *receiving* while its offset is short of its length, *received* when the
+    offset reaches the length, and *complete* once its blob is in the store. Only a complete
+    upload is reported as such; a received one whose blob is missing (the process was killed
+    while storing it) is settled by the next HEAD, PATCH or manifest that meets it.
+    """
 
     def __init__(self, ctx: Context, checks: BlobChecks) -> None:
         self.ctx = ctx
         self.checks = checks
         self.folder = Path(ctx.settings.media_root) / "uploads"
-        # One request at a time per upload in this process: a HEAD sent right after a cut waits
-        # for the cut PATCH to record what it received instead of answering a stale offset.
+        self.idle_s = float(ctx.settings.upload_idle_timeout_s)
+        # A lease outlives the idle timeout, so a holder gives up before anyone may take over.
+        self.lease_s = self.idle_s + 10.0
+        # One request at a time per upload in this process; on PostgreSQL, where several
+        # processes serve one deployment, a lease in the upload's row is held as well.
+        self._leases = ctx.settings.engine_kind == "postgres"
         self._locks: dict[str, asyncio.Lock] = {}
 
     def _lock(self, upload_id: str) -> asyncio.Lock:
@@ -113,6 +145,75 @@ class UploadService:
 
     def _path(self, upload_id: str) -> Path:
         return self.folder / f"{upload_id}.part"
+
+    # --- who may write ---------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _hold(self, upload_id: str) -> AsyncIterator[_Lease]:
+        """Exclusive use of the upload: a HEAD waits for a PATCH to record what it received
+        instead of answering a stale offset, and no request truncates bytes another accepted."""
+        async with self._lock(upload_id):
+            if not self._leases:
+                yield _Lease(None)
+                return
+            lease = await self._acquire(upload_id)
+            try:
+                yield lease
+            finally:
+                if lease.holder is not None:
+                    await Upload.update({Upload.holder: None, Upload.held_until: None}).where(
+                        (Upload.id == upload_id) & (Upload.holder == lease.holder)
+                    )
+
+    async def _acquire(self, upload_id: str) -> _Lease:
+        holder = secrets.token_hex(16)
+        give_up = time.monotonic() + self.lease_s + 5.0
+        pause = 0.05
+        while True:
+            started = time.monotonic()
+            now = self.ctx.clock.now()
+            taken = await (
+                Upload.update(
+                    {
+                        Upload.holder: holder,
+                        Upload.held_until: now + timedelta(seconds=self.lease_s),
+                    }
+                )
+                .where(
+                    (Upload.id == upload_id) & (Upload.holder.is_null() | (Upload.held_until < now))
+                )
+                .returning(Upload.id)
+            )
+            if taken:
+                return _Lease(holder, started + self.lease_s, started)
+            if not await Upload.exists().where(Upload.id == upload_id):
+                return _Lease(None)  # nothing to hold: the caller answers 404
+            if time.monotonic() > give_up:
+                raise tus_error(
+                    ErrorCode.upload_locked,
+                    "Another request is still writing this upload; try again shortly",
+                )
+            await asyncio.sleep(pause)
+            pause = min(0.5, pause * 2)
+
+    async def _renew(self, upload_id: str, lease: _Lease) -> bool:
+        """Extend a lease while bytes flow (at most every half idle timeout); False if lost."""
+        if lease.holder is None or time.monotonic() - lease.renewed < self.idle_s / 2:
+            return lease.usable()
+        started = time.monotonic()
+        now = self.ctx.clock.now()
+        kept = await (
+            Upload.update({Upload.held_until: now + timedelta(seconds=self.lease_s)})
+            .where((Upload.id == upload_id) & (Upload.holder == lease.holder))
+            .returning(Upload.id)
+        )
+        if not kept:
+            lease.deadline = 0.0
+            return False
+        lease.deadline, lease.renewed = started + self.lease_s, started
+        return True
+
+    # --- the protocol ------------------------------------------------------------------------
 
     async def create(
         self, device: DevicePrincipal, length: int, metadata: dict[str, str]
@@ -171,10 +272,11 @@ class UploadService:
         return row
 
     async def state(self, device: DevicePrincipal, upload_id: str) -> UploadState:
-        """The offset the client resumes from."""
-        async with self._lock(upload_id):
-            row = await self._row(device, upload_id)
-        return UploadState.of(row, row["offset"])
+        """The offset the client resumes from (a received upload is settled first)."""
+        if not _ID.fullmatch(upload_id):
+            raise tus_error(ErrorCode.not_found, "Không tìm thấy lượt tải lên.")
+        async with self._hold(upload_id):
+            return await self._settle(await self._row(device, upload_id))
 
     async def append(
         self,
@@ -185,8 +287,53 @@ class UploadService:
         checksum: str | None,
     ) -> UploadState:
         """Write one PATCH body at ``offset``; complete the upload when it is whole."""
-        async with self._lock(upload_id):
-            return await self._append(device, upload_id, offset, chunks, checksum)
+        if not _ID.fullmatch(upload_id):
+            raise tus_error(ErrorCode.not_found, "Không tìm thấy lượt tải lên.")
+        async with self._hold(upload_id) as lease:
+            return await self._append(device, upload_id, offset, chunks, checksum, lease)
+
+    async def settle_received(self, device: DevicePrincipal, hashes: list[str]) -> set[str]:
+        """Of ``hashes`` (blobs a manifest or commit found missing), the ones this device had
+        fully uploaded and that are stored now (their storing had been cut short)."""
+        if not hashes:
+            return set()
+        rows = await Upload.select(Upload.id, Upload.offset, Upload.length).where(
+            (Upload.device == device.device_id) & Upload.sha256.is_in(hashes)
+        )
+        stored: set[str] = set()
+        for found in rows:
+            if found["offset"] < found["length"]:
+                continue  # still receiving: the device resumes it
+            with contextlib.suppress(AppError):
+                state = await self.state(device, found["id"])
+                if state.complete:
+                    stored.add(state.sha256)
+        return stored
+
+    async def _settle(self, row: dict[str, Any]) -> UploadState:
+        """The state of ``row``; a received upload whose blob is not stored is stored now from
+        its part file, or, if the file is short, moved back to what the file holds."""
+        received = row["offset"] == row["length"]
+        if received and await self.ctx.blobs.exists(row["sha256"]):
+            with contextlib.suppress(FileNotFoundError):
+                await aiofiles.os.remove(self._path(row["id"]))
+            return UploadState.of(row, row["offset"], complete=True)
+        try:
+            held = (await aiofiles.os.stat(self._path(row["id"]))).st_size
+        except FileNotFoundError:
+            held = 0
+        if held < row["offset"]:
+            # Bytes the offset counts are gone (a disk replaced, a file removed by hand): the
+            # device sends again from what is left, never into a hole.
+            await aiofiles.os.makedirs(self.folder, exist_ok=True)
+            async with aiofiles.open(self._path(row["id"]), "ab"):
+                pass
+            await Upload.update({Upload.offset: held}).where(Upload.id == row["id"])
+            return UploadState.of(row, held)
+        if received:
+            await self._complete(UploadState.of(row, row["length"]), row["media_type"])
+            return UploadState.of(row, row["length"], complete=True)
+        return UploadState.of(row, row["offset"])
 
     async def _append(
         self,
@@ -195,49 +342,64 @@ class UploadService:
         offset: int,
         chunks: AsyncIterator[bytes],
         checksum: str | None,
+        lease: _Lease,
     ) -> UploadState:
         row = await self._row(device, upload_id)
-        if row["offset"] == row["length"] and offset == row["offset"]:
+        current = await self._settle(row)
+        if current.complete and offset == current.offset:
             # Already complete (the client lost our last answer): nothing to write.
-            return UploadState.of(row, offset, complete=True)
-        if offset != row["offset"]:
+            return current
+        if offset != current.offset:
             raise tus_error(
                 ErrorCode.upload_offset_mismatch,
-                f"Upload-Offset {offset} is not the upload's offset {row['offset']}",
+                f"Upload-Offset {offset} is not the upload's offset {current.offset}",
             )
         check = _checksum(checksum)
         path = self._path(upload_id)
         written = 0
-        disconnected = False
+        cut = False
         async with aiofiles.open(path, "r+b") as handle:
             await handle.truncate(offset)
             await handle.seek(offset)
-            try:
-                async for chunk in chunks:
-                    if offset + written + len(chunk) > row["length"]:
-                        raise tus_error(ErrorCode.blob_too_large, "PATCH goes beyond Upload-Length")
-                    if check is not None:
-                        check[1].update(chunk)
-                    await handle.write(chunk)
-                    written += len(chunk)
-            except AppError:
-                await handle.truncate(offset)
-                raise
-            except Exception:
-                # The link dropped mid-body: keep what arrived (tus resumes from it), unless
-                # the client asked for a checksum that can no longer be verified.
-                disconnected = True
+            stream = aiter(chunks)
+            while True:
+                try:
+                    # A link that delivers nothing for the idle timeout is gone (a half-open
+                    # connection): stop waiting and free the upload for the device's resume.
+                    async with asyncio.timeout(self.idle_s):
+                        chunk = await anext(stream)
+                except StopAsyncIteration:
+                    break
+                except Exception:
+                    # The link dropped mid-body (or went silent): keep what arrived, tus
+                    # resumes from it, unless a per-PATCH checksum can no longer be verified.
+                    cut = True
+                    break
+                if offset + written + len(chunk) > row["length"]:
+                    await handle.truncate(offset)
+                    raise tus_error(ErrorCode.blob_too_large, "PATCH goes beyond Upload-Length")
+                if not await self._renew(upload_id, lease):
+                    cut = True  # the lease ran out: another request may own the file now
+                    break
+                if check is not None:
+                    check[1].update(chunk)
+                await handle.write(chunk)
+                written += len(chunk)
             await handle.flush()
-            os.fsync(handle.fileno())
-            if check is not None and (disconnected or check[1].digest() != check[0]):
+            await asyncio.to_thread(os.fsync, handle.fileno())
+            if check is not None and (cut or check[1].digest() != check[0]):
                 await handle.truncate(offset)
-                if disconnected:
-                    return UploadState.of(row, offset)
+                if cut:
+                    return UploadState.of(row, offset, cut=True)
                 raise tus_error(
                     ErrorCode.chunk_checksum_mismatch,
                     "Upload-Checksum does not match the PATCH body; send it again",
                 )
+        if not lease.usable():
+            return UploadState.of(row, offset, cut=True)
         new_offset = offset + written
+        if new_offset == row["length"]:
+            failpoint("upload.before_offset")
         # Compare-and-set: a concurrent PATCH of the same upload cannot both advance it.
         moved = await (
             Upload.update({Upload.offset: new_offset})
@@ -246,13 +408,14 @@ class UploadService:
         )
         if not moved:
             raise tus_error(ErrorCode.upload_offset_mismatch, "the upload moved meanwhile")
-        state = UploadState.of(row, new_offset)
-        if new_offset == row["length"] and not disconnected:
-            await self._complete(state, row["media_type"])
+        if new_offset == row["length"]:
+            failpoint("upload.before_store")
+            await self._complete(UploadState.of(row, new_offset), row["media_type"])
             return UploadState.of(row, new_offset, complete=True)
-        return state
+        return UploadState.of(row, new_offset, cut=cut)
 
     async def _complete(self, state: UploadState, media_type: str) -> None:
+        """Store a received upload's blob; the part file goes once the blob is in place."""
         path = self._path(state.id)
 
         async def stream() -> AsyncIterator[bytes]:
@@ -277,18 +440,20 @@ class UploadService:
 
     async def terminate(self, device: DevicePrincipal, upload_id: str) -> None:
         """Drop an upload and its bytes (tus termination)."""
-        await self._row(device, upload_id)
-        await self._discard(upload_id)
+        async with self._hold(upload_id):
+            await self._row(device, upload_id)
+            await self._discard(upload_id)
 
     async def sweep(self) -> int:
-        """Drop expired uploads, and partial files no row knows (a create cut before its
-        insert), once they are older than an upload's lifetime. Returns how many went."""
+        """Drop expired uploads, partial files no row knows (a create cut before its
+        insert) once they are older than an upload's lifetime, and the blob store's
+        temporary files of killed writers. Returns how many went."""
         now = self.ctx.clock.now()
         expired = await Upload.select(Upload.id).where(Upload.expires_at <= now)
         for row in expired:
-            async with self._lock(row["id"]):
+            async with self._hold(row["id"]):
                 await self._discard(row["id"])
-        swept = len(expired)
+        swept = len(expired) + await self.ctx.blobs.sweep_temporary()
         if not self.folder.is_dir():
             return swept
         known = {row["id"] for row in await Upload.select(Upload.id)}
@@ -314,7 +479,8 @@ def _checksum(header: str | None) -> tuple[bytes, Any] | None:
     algorithm, _, encoded = header.strip().partition(" ")
     if algorithm not in _ALGORITHMS:
         raise tus_error(
-            ErrorCode.validation_failed, f"checksum algorithm {algorithm!r} is not supported"
+            ErrorCode.checksum_algorithm_unsupported,
+            f"checksum algorithm {algorithm!r} is not supported (sha1, sha256)",
         )
     try:
         expected = base64.b64decode(encoded, validate=True)

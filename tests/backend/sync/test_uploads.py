@@ -10,7 +10,17 @@ from datetime import timedelta
 import httpx
 
 from backend.clock import FrozenClock
-from tests.backend.sync.conftest import Device, enrol, metadata, scan, sha, upload
+from backend.sync.tables import Upload
+from tests.backend.sync.conftest import (
+    Device,
+    enrol,
+    manifest,
+    metadata,
+    new_dossier,
+    scan,
+    sha,
+    upload,
+)
 from tests.helpers import Staff, assert_problem
 
 OFFSET_STREAM = {"Content-Type": "application/offset+octet-stream"}
@@ -36,6 +46,7 @@ async def test_options__advertises_version_extensions_and_checksums(
     assert response.headers["tus-version"] == "1.0.0"
     assert set(response.headers["tus-extension"].split(",")) == {
         "creation",
+        "creation-with-upload",
         "checksum",
         "expiration",
         "termination",
@@ -151,7 +162,25 @@ async def test_protocol_errors__version_type_length_and_media_type(
         },
     )
 
+    superscript = await client.post(
+        "/api/v1/uploads",
+        headers={**device.tus, "Upload-Length": "²".encode(), "Upload-Metadata": metadata(data)},
+    )
+    odd_checksum = await client.patch(
+        url,
+        content=data,
+        headers={
+            **device.tus,
+            **OFFSET_STREAM,
+            "Upload-Offset": "0",
+            "Upload-Checksum": "md5 AA==",
+        },
+    )
+
     assert_problem(no_version, 412, "tus_version_unsupported")
+    assert no_version.headers["tus-version"] == "1.0.0"
+    assert_problem(superscript, 422, "validation_failed")
+    assert_problem(odd_checksum, 400, "checksum_algorithm_unsupported")
     assert_problem(wrong_type, 415, "unsupported_media_type")
     assert_problem(too_long, 413, "blob_too_large")
     assert_problem(gif, 415, "unsupported_media_type")
@@ -229,3 +258,139 @@ async def test_upload__completion_checks_the_image_once_and_remembers_the_answer
     assert cached[0] == b""
     assert cached[1].startswith(b"image_corrupt: ")
     assert await services.batches.checks.problem(sha(good), "image/jpeg") is None
+
+
+async def test_method_override__post_stands_for_patch_head_and_delete(
+    client: httpx.AsyncClient, device: Device, app: object
+) -> None:
+    """For networks whose proxies pass only GET and POST (tus-js-client overridePatchMethod)."""
+    data = scan(8)
+    url = await create(client, device, data)
+    half = len(data) // 2
+
+    def override(method: str) -> dict[str, str]:
+        return {**device.tus, "X-HTTP-Method-Override": method}
+
+    first = await client.post(
+        url,
+        content=data[:half],
+        headers={**override("PATCH"), **OFFSET_STREAM, "Upload-Offset": "0"},
+    )
+    head = await client.post(url, headers=override("HEAD"))
+    rest = await client.post(
+        url,
+        content=data[half:],
+        headers={**override("PATCH"), **OFFSET_STREAM, "Upload-Offset": str(half)},
+    )
+    other = await create(client, device, scan(9))
+    deleted = await client.post(other, headers=override("DELETE"))
+    plain = await client.post(url, headers=device.tus)
+
+    assert (first.status_code, first.headers["upload-offset"]) == (204, str(half))
+    assert (head.status_code, head.headers["upload-offset"]) == (200, str(half))
+    assert (rest.status_code, rest.headers["upload-offset"]) == (204, str(len(data)))
+    assert await app.state.services.ctx.blobs.read(sha(data)) == data  # type: ignore[attr-defined]
+    assert deleted.status_code == 204
+    assert (await client.head(other, headers=device.tus)).status_code == 404
+    assert_problem(plain, 405, "method_not_allowed")
+
+
+async def test_creation_with_upload__the_first_bytes_travel_with_the_creation(
+    client: httpx.AsyncClient, device: Device, app: object
+) -> None:
+    whole, partial = scan(10), scan(11)
+
+    def creation(data: bytes, body: bytes) -> dict[str, object]:
+        headers = {**device.tus, **OFFSET_STREAM, "Upload-Length": str(len(data))}
+        return {"headers": {**headers, "Upload-Metadata": metadata(data)}, "content": body}
+
+    one_go = await client.post("/api/v1/uploads", **creation(whole, whole))  # type: ignore[arg-type]
+    started = await client.post("/api/v1/uploads", **creation(partial, partial[:3000]))  # type: ignore[arg-type]
+    rest = await client.patch(
+        started.headers["location"],
+        content=partial[3000:],
+        headers={**device.tus, **OFFSET_STREAM, "Upload-Offset": "3000"},
+    )
+
+    blobs = app.state.services.ctx.blobs  # type: ignore[attr-defined]
+    assert (one_go.status_code, one_go.headers["upload-offset"]) == (201, str(len(whole)))
+    assert await blobs.read(sha(whole)) == whole
+    assert (started.status_code, started.headers["upload-offset"]) == (201, "3000")
+    assert rest.headers["upload-offset"] == str(len(partial))
+    assert await blobs.read(sha(partial)) == partial
+
+
+async def test_received_but_not_stored__the_next_head_stores_it_and_answers_complete(
+    client: httpx.AsyncClient, device: Device, app: object
+) -> None:
+    """What a server killed between recording the last byte and storing the blob leaves: the
+    offset says whole, the part file holds every byte, the store has nothing."""
+    services = app.state.services  # type: ignore[attr-defined]
+    data = scan(12)
+    url = await create(client, device, data)
+    upload_id = url.rsplit("/", 1)[1]
+    (services.uploads.folder / f"{upload_id}.part").write_bytes(data)
+    await Upload.update({Upload.offset: len(data)}).where(Upload.id == upload_id)
+
+    head = await client.head(url, headers=device.tus)
+
+    assert head.headers["upload-offset"] == str(len(data))
+    assert await services.ctx.blobs.read(sha(data)) == data
+    assert not (services.uploads.folder / f"{upload_id}.part").exists()
+
+
+async def test_received_but_not_stored__a_manifest_settles_it_instead_of_asking_again(
+    client: httpx.AsyncClient, device: Device, app: object
+) -> None:
+    services = app.state.services  # type: ignore[attr-defined]
+    data = scan(13)
+    url = await create(client, device, data)
+    upload_id = url.rsplit("/", 1)[1]
+    (services.uploads.folder / f"{upload_id}.part").write_bytes(data)
+    await Upload.update({Upload.offset: len(data)}).where(Upload.id == upload_id)
+
+    body = manifest([new_dossier([data])], [data])
+    accepted = await client.post("/api/v1/sync/batches", json=body, headers=device.auth)
+
+    assert accepted.json()["missing_blobs"] == []
+    assert await services.ctx.blobs.exists(sha(data))
+
+
+async def test_part_file_shorter_than_the_offset__the_device_resends_only_what_is_gone(
+    client: httpx.AsyncClient, device: Device, app: object
+) -> None:
+    services = app.state.services  # type: ignore[attr-defined]
+    data = scan(14)
+    url = await create(client, device, data)
+    await client.patch(
+        url, content=data[:6000], headers={**device.tus, **OFFSET_STREAM, "Upload-Offset": "0"}
+    )
+    part = services.uploads.folder / f"{url.rsplit('/', 1)[1]}.part"
+    part.write_bytes(data[:4000])  # bytes the offset counts went missing
+
+    head = await client.head(url, headers=device.tus)
+    rest = await client.patch(
+        url, content=data[4000:], headers={**device.tus, **OFFSET_STREAM, "Upload-Offset": "4000"}
+    )
+
+    assert head.headers["upload-offset"] == "4000"
+    assert rest.headers["upload-offset"] == str(len(data))
+    assert await services.ctx.blobs.read(sha(data)) == data
+
+
+async def test_sweep__removes_what_killed_blob_writers_left(
+    client: httpx.AsyncClient, app: object
+) -> None:
+    services = app.state.services  # type: ignore[attr-defined]
+    tmp = services.ctx.settings.media_root / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    stale, fresh = tmp / f"{'a' * 32}.part", tmp / f"{'b' * 32}.part"
+    stale.write_bytes(b"half a blob")
+    fresh.write_bytes(b"a blob being written now")
+    os.utime(stale, (0, 0))
+
+    swept = await services.uploads.sweep()
+
+    assert swept == 1
+    assert not stale.exists()
+    assert fresh.exists()
