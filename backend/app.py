@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
@@ -99,6 +100,42 @@ def _rate_limit(kind: str, per_minute: int) -> DefineMiddleware:
     ).middleware
 
 
+def _cors(settings: Settings) -> CORSConfig | None:
+    """Cross-origin calls from the configured origins only (none by default). Bearer tokens
+    travel in a header, never a cookie, so credentials are not allowed."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PATCH", "HEAD", "DELETE", "OPTIONS"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Tus-Resumable",
+            "Upload-Length",
+            "Upload-Offset",
+            "Upload-Metadata",
+            "Upload-Checksum",
+            "X-HTTP-Method-Override",
+            "X-App-Version",
+        ],
+        expose_headers=[
+            "Location",
+            "Tus-Resumable",
+            "Tus-Version",
+            "Tus-Extension",
+            "Tus-Max-Size",
+            "Tus-Checksum-Algorithm",
+            "Upload-Offset",
+            "Upload-Length",
+            "Upload-Expires",
+            "Retry-After",
+        ],
+        allow_credentials=False,
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     """Build the Litestar app for ``settings``.
 
@@ -147,6 +184,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             ),
         ],
         exception_handlers=exception_handlers(),
+        cors_config=_cors(settings),
         lifespan=[lifespan],
         request_max_body_size=settings.max_request_body,
         openapi_config=OpenAPIConfig(

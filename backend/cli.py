@@ -233,6 +233,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     from backend.server import UploadSafeHttpProtocol
 
     settings = Settings.from_env()
+    if settings.engine_kind == "sqlite" and workers > 1:
+        # Uploads are coordinated by a lock in each process (and a lease in PostgreSQL):
+        # several processes on one SQLite file would not see each other's.
+        raise click.UsageError("SQLite runs one server process; use PostgreSQL for --workers > 1")
     host = host or settings.host
     port = port or settings.port
     console.print(f"Lưu Động {__version__} on http://{host}:{port}")

@@ -34,6 +34,9 @@ class PushReport:
     results: list[ItemResult] = field(default_factory=list)
     bytes_total: int = 0
     upload: UploadStats = field(default_factory=UploadStats)
+    blocked: dict[str, ProblemError] = field(default_factory=dict)
+    """Batches the server refused this time (by id), each with why; they stay sealed in the
+    outbox and go again on the next push, while the device's other batches went on."""
 
 
 @dataclass
@@ -63,12 +66,26 @@ class Agent:
         committed then is still counted.
         """
         report = report or PushReport()
+        report.blocked.clear()
         self.reconcile()
         for sealed in self.outbox.open_batches():
-            self._push_batch(sealed, report)
+            self._isolated(sealed, report)
         while (batch := self.outbox.seal(str(ULID()), MAX_BATCH)) is not None:
-            self._push_batch(batch, report)
+            self._isolated(batch, report)
         return report
+
+    def _isolated(self, batch: SealedBatch, report: PushReport) -> None:
+        """Push one batch; a refusal of this batch alone does not stop the others.
+
+        A refusal that concerns the device (revoked, signed out) stops everything; a lost
+        link is raised too, for the caller to wait and try again.
+        """
+        try:
+            self._push_batch(batch, report)
+        except ProblemError as exc:
+            if exc.status in (401, 403):
+                raise
+            report.blocked[batch.id] = exc
 
     def _push_batch(self, batch: SealedBatch, report: PushReport) -> None:
         chunk = int(self.outbox.get("chunk_bytes", "131072") or 131072)

@@ -440,13 +440,26 @@ def push(ctx: click.Context, as_json: bool, until_done: bool) -> None:
                     "bytes_sent": report.upload.bytes_sent,
                     "bytes_unkept": report.upload.bytes_unkept,
                     "failures": report.upload.failures,
+                    "blocked": {
+                        batch: {"code": str(refusal.code), "detail": refusal.detail}
+                        for batch, refusal in report.blocked.items()
+                    },
                 },
                 ensure_ascii=False,
             )
         )
+        if report.blocked:
+            sys.exit(Exit.refused)
         return
+    for batch, refusal in report.blocked.items():
+        err.print(
+            f"[red]Lô {batch} chưa gửi được:[/red] {refusal.detail} "
+            "(lô vẫn ở trên máy và được gửi lại ở lần sau; các lô khác vẫn đi)"
+        )
     if not report.batches:
-        console.print("Không có hồ sơ nào chờ gửi.")
+        console.print("Không có hồ sơ nào chờ gửi." if not report.blocked else "")
+        if report.blocked:
+            sys.exit(Exit.refused)
         return
     console.print(
         f"Đã gửi {report.batches} lô: "
@@ -457,6 +470,8 @@ def push(ctx: click.Context, as_json: bool, until_done: bool) -> None:
             console.print(
                 f"[red]  {result.dossier_id}: {result.outcome.label}[/red] {result.detail}"
             )
+    if report.blocked:
+        sys.exit(Exit.refused)
 
 
 @main.command(epilog=EPILOG)

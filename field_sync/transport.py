@@ -44,7 +44,8 @@ __all__ = [
 
 T = TypeVar("T")
 TUS = {"Tus-Resumable": "1.0.0"}
-_RETRY_STATUSES = {429, 500, 502, 503, 504}
+_RETRY_STATUSES = {423, 429, 500, 502, 503, 504}
+"""Answers that mean "not now": 423 is an upload another request is still writing."""
 MIN_CHUNK = 16 * 1024
 MAX_CHUNK = 1024 * 1024
 
@@ -85,9 +86,10 @@ class Backoff:
         """How long to wait before retry number ``attempt`` (0-based)."""
         return self.rng.uniform(0, min(self.cap_s, self.base_s * 2**attempt))
 
-    def wait(self, attempt: int) -> None:
-        """Wait before retry number ``attempt`` (0-based), saying so first."""
-        seconds = self.delay(attempt)
+    def wait(self, attempt: int, at_least: float = 0.0) -> None:
+        """Wait before retry number ``attempt`` (0-based), saying so first; never less than
+        ``at_least`` (the server's ``Retry-After``)."""
+        seconds = max(self.delay(attempt), min(at_least, 10 * self.cap_s))
         if self.on_wait is not None:
             self.on_wait(seconds, attempt + 1, self.attempts)
         self.sleep(seconds)
@@ -147,6 +149,12 @@ def _problem(response: httpx.Response) -> ProblemError:
     return ProblemError(response.status_code, code, problem.detail)
 
 
+def _retry_after(response: httpx.Response) -> float:
+    """The server's ``Retry-After`` in seconds (0 when absent or a date)."""
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.isascii() and value.isdigit() else 0.0
+
+
 def server_address(typed: str) -> str:
     """The server's base URL as a person typed it: ``192.168.1.10:8000`` means ``http://...``.
 
@@ -198,6 +206,8 @@ class Server:
                     return response
                 if attempt == self.backoff.attempts - 1:
                     raise _problem(response)
+                self.backoff.wait(attempt, _retry_after(response))
+                continue
             self.backoff.wait(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -359,6 +369,7 @@ class Server:
                     if failures >= self.backoff.attempts:
                         raise LinkDownError(f"tải lên không tiến thêm sau {failures} lần thử")
                     if failures:
-                        self.backoff.wait(failures)
+                        busy = _retry_after(response) if response is not None else 0.0
+                        self.backoff.wait(failures, busy)
                     failures += 1
                 offset = server_offset

@@ -189,10 +189,12 @@ class UploadService:
             if not await Upload.exists().where(Upload.id == upload_id):
                 return _Lease(None)  # nothing to hold: the caller answers 404
             if time.monotonic() > give_up:
-                raise tus_error(
+                locked = tus_error(
                     ErrorCode.upload_locked,
                     "Another request is still writing this upload; try again shortly",
                 )
+                locked.headers["Retry-After"] = "1"
+                raise locked
             await asyncio.sleep(pause)
             pause = min(0.5, pause * 2)
 

@@ -162,3 +162,37 @@ async def test_cli__push_until_done_rides_out_an_outage(
     assert "Traceback" not in errors
     assert json.loads(out)["outcomes"] == {"accepted": 2}
     assert inbox["total"] == 2
+
+
+async def test_cli__a_batch_the_server_refuses_does_not_hold_back_the_next(
+    client: httpx.AsyncClient, staff: Staff, settings: Settings, team_id: int, tmp_path: Path
+) -> None:
+    """The first batch's scan was damaged on the device after capture (its bytes no longer
+    match its hash): the server refuses that upload, and the dossier captured later still goes."""
+    server = ServerProcess(server_env(settings), tmp_path)
+    home = await enrolled_then_offline(server, staff, team_id, tmp_path)
+    await asyncio.to_thread(run, home, "push")  # offline: the two dossiers are sealed in a batch
+    for scan in (home / "scans").iterdir():
+        damaged = bytearray(scan.read_bytes())
+        damaged[len(damaged) // 2] ^= 0xFF
+        scan.write_bytes(bytes(damaged))
+    files = tmp_path / "later"
+    files.mkdir()
+    await asyncio.to_thread(capture_many, home, files, 1, (1000, 800))
+    server.start()
+    try:
+        pushed = await asyncio.to_thread(run, home, "push", "--json")
+        listed = await asyncio.to_thread(run, home, "push")
+    finally:
+        server.stop()
+    inbox = (await client.get("/api/v1/dossiers", headers=staff["clerk.a"].auth)).json()
+
+    assert pushed.returncode == Exit.refused, pushed.stdout + pushed.stderr
+    report: dict[str, Any] = json.loads(pushed.stdout)
+    assert report["outcomes"] == {"accepted": 1}, "the later dossier went"
+    [(_, refusal)] = report["blocked"].items()
+    assert refusal["code"] == "checksum_mismatch"
+    assert inbox["total"] == 1
+    assert sorted(states(home).values()) == ["batched", "batched", "committed"]
+    assert "chưa gửi được" in listed.stderr
+    assert "Traceback" not in listed.stderr

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 
+from backend.app import create_app
 from backend.clock import FrozenClock
+from backend.settings import Settings
 from backend.sync.tables import Upload
 from tests.backend.sync.conftest import (
     Device,
@@ -21,7 +24,7 @@ from tests.backend.sync.conftest import (
     sha,
     upload,
 )
-from tests.helpers import Staff, assert_problem
+from tests.helpers import Staff, app_client, assert_problem
 
 OFFSET_STREAM = {"Content-Type": "application/offset+octet-stream"}
 
@@ -394,3 +397,29 @@ async def test_sweep__removes_what_killed_blob_writers_left(
     assert swept == 1
     assert not stale.exists()
     assert fresh.exists()
+
+
+async def test_cors__only_configured_origins_may_upload_from_their_pages(
+    client: httpx.AsyncClient, settings: Settings, clock: FrozenClock
+) -> None:
+    preflight = {"Origin": "https://portal.example", "Access-Control-Request-Method": "PATCH"}
+    default = await client.options("/api/v1/uploads/" + "0" * 32, headers=preflight)
+    opened = create_app(replace(settings, cors_origins=("https://portal.example",)), clock=clock)
+    async with app_client(opened) as other:
+        allowed = await other.options("/api/v1/uploads/" + "0" * 32, headers=preflight)
+        stranger = await other.options(
+            "/api/v1/uploads", headers={**preflight, "Origin": "https://elsewhere.example"}
+        )
+        refused = await other.post(  # an error answer is readable by the page too
+            "/api/v1/uploads",
+            headers={"Origin": "https://portal.example", "Tus-Resumable": "1.0.0"},
+        )
+
+    assert "access-control-allow-origin" not in default.headers, "off by default"
+    assert allowed.headers["access-control-allow-origin"] == "https://portal.example"
+    assert "PATCH" in allowed.headers["access-control-allow-methods"]
+    assert "upload-offset" in allowed.headers["access-control-allow-headers"].lower()
+    assert "access-control-allow-origin" not in stranger.headers
+    assert refused.status_code == 401
+    assert refused.headers["access-control-allow-origin"] == "https://portal.example"
+    assert "upload-offset" in refused.headers["access-control-expose-headers"].lower()
