@@ -170,7 +170,7 @@ class ServerProcess:
                     return
             except httpx.TransportError:
                 pass
-            time.sleep(0.1)
+            time.sleep(0.05)
         pytest.fail("server did not become ready")
 
     def kill(self) -> None:

@@ -134,8 +134,7 @@ class UploadController(Controller):
     async def status(
         self, uploads: NamedDependency[UploadService], device: Dev, upload_id: FromPath[str]
     ) -> Response[None]:
-        state = await uploads.state(device, upload_id)
-        return Response(None, headers=_headers(state))
+        return await _status(uploads, device, upload_id)
 
     @patch(
         "/{upload_id:str}",
@@ -158,8 +157,7 @@ class UploadController(Controller):
     async def terminate(
         self, uploads: NamedDependency[UploadService], device: Dev, upload_id: FromPath[str]
     ) -> Response[None]:
-        await uploads.terminate(device, upload_id)
-        return Response(None, status_code=HTTP_204_NO_CONTENT, headers=dict(TUS_HEADERS))
+        return await _terminate(uploads, device, upload_id)
 
     @post(
         "/{upload_id:str}",
@@ -177,11 +175,9 @@ class UploadController(Controller):
             case "PATCH":
                 return await _append(request, uploads, device, upload_id)
             case "HEAD":
-                state = await uploads.state(device, upload_id)
-                return Response(None, status_code=HTTP_200_OK, headers=_headers(state))
+                return await _status(uploads, device, upload_id)
             case "DELETE":
-                await uploads.terminate(device, upload_id)
-                return Response(None, status_code=HTTP_204_NO_CONTENT, headers=dict(TUS_HEADERS))
+                return await _terminate(uploads, device, upload_id)
         raise tus_error(
             ErrorCode.method_not_allowed,
             "POST to an upload needs X-HTTP-Method-Override: PATCH, HEAD or DELETE",
@@ -203,3 +199,17 @@ async def _append(
         request.headers.get("upload-checksum"),
     )
     return Response(None, status_code=HTTP_204_NO_CONTENT, headers=_headers(state))
+
+
+async def _status(
+    uploads: UploadService, device: DevicePrincipal, upload_id: str
+) -> Response[None]:
+    state = await uploads.state(device, upload_id)
+    return Response(None, status_code=HTTP_200_OK, headers=_headers(state))
+
+
+async def _terminate(
+    uploads: UploadService, device: DevicePrincipal, upload_id: str
+) -> Response[None]:
+    await uploads.terminate(device, upload_id)
+    return Response(None, status_code=HTTP_204_NO_CONTENT, headers=dict(TUS_HEADERS))

@@ -54,6 +54,10 @@ TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,checksum,expiration,termination"
 TUS_HEADERS = {"Tus-Resumable": TUS_VERSION}
 UPLOAD_TTL = timedelta(hours=24)
+RENEW_S = 2.0
+"""How often a request writing an upload renews its lease (PostgreSQL)."""
+LEASE_S = 3 * RENEW_S
+"""How long a lease lasts unrenewed: how long a crashed process can keep an upload."""
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
 
@@ -130,8 +134,10 @@ class UploadService:
         self.checks = checks
         self.folder = Path(ctx.settings.media_root) / "uploads"
         self.idle_s = float(ctx.settings.upload_idle_timeout_s)
-        # A lease outlives the idle timeout, so a holder gives up before anyone may take over.
-        self.lease_s = self.idle_s + 10.0
+        # The holder renews its lease every RENEW_S while its request lives (bytes flowing or
+        # not, up to the idle timeout), so a lease outlives its process by LEASE_S at most:
+        # after a crash the device's resume waits seconds, not the idle timeout.
+        self.lease_s = LEASE_S
         # One request at a time per upload in this process; on PostgreSQL, where several
         # processes serve one deployment, a lease in the upload's row is held as well.
         self._leases = ctx.settings.engine_kind == "postgres"
@@ -167,7 +173,8 @@ class UploadService:
 
     async def _acquire(self, upload_id: str) -> _Lease:
         holder = secrets.token_hex(16)
-        give_up = time.monotonic() + self.lease_s + 5.0
+        # Outwait a holder whose link went silent: it gives up after the idle timeout.
+        give_up = time.monotonic() + self.idle_s + self.lease_s + 2.0
         pause = 0.05
         while True:
             started = time.monotonic()
@@ -199,8 +206,8 @@ class UploadService:
             pause = min(0.5, pause * 2)
 
     async def _renew(self, upload_id: str, lease: _Lease) -> bool:
-        """Extend a lease while bytes flow (at most every half idle timeout); False if lost."""
-        if lease.holder is None or time.monotonic() - lease.renewed < self.idle_s / 2:
+        """Extend a lease (at most every ``RENEW_S``) while its request lives; False if lost."""
+        if lease.holder is None or time.monotonic() - lease.renewed < RENEW_S:
             return lease.usable()
         started = time.monotonic()
         now = self.ctx.clock.now()
@@ -366,23 +373,18 @@ class UploadService:
             stream = aiter(chunks)
             while True:
                 try:
-                    # A link that delivers nothing for the idle timeout is gone (a half-open
-                    # connection): stop waiting and free the upload for the device's resume.
-                    async with asyncio.timeout(self.idle_s):
-                        chunk = await anext(stream)
+                    chunk = await self._next_chunk(stream, upload_id, lease)
                 except StopAsyncIteration:
                     break
                 except Exception:
-                    # The link dropped mid-body (or went silent): keep what arrived, tus
-                    # resumes from it, unless a per-PATCH checksum can no longer be verified.
+                    # The link dropped mid-body, went silent for the idle timeout (a half-open
+                    # connection), or the lease was lost: keep what arrived, tus resumes from
+                    # it, unless a per-PATCH checksum can no longer be verified.
                     cut = True
                     break
                 if offset + written + len(chunk) > row["length"]:
                     await handle.truncate(offset)
                     raise tus_error(ErrorCode.blob_too_large, "PATCH goes beyond Upload-Length")
-                if not await self._renew(upload_id, lease):
-                    cut = True  # the lease ran out: another request may own the file now
-                    break
                 if check is not None:
                     check[1].update(chunk)
                 await handle.write(chunk)
@@ -415,6 +417,32 @@ class UploadService:
             await self._complete(UploadState.of(row, new_offset), row["media_type"])
             return UploadState.of(row, new_offset, complete=True)
         return UploadState.of(row, new_offset, cut=cut)
+
+    async def _next_chunk(
+        self, stream: AsyncIterator[bytes], upload_id: str, lease: _Lease
+    ) -> bytes:
+        """The next piece of the body; renews the lease while it waits. Raises
+        ``StopAsyncIteration`` at the end and ``TimeoutError`` when nothing came for the idle
+        timeout or the lease is lost."""
+        waiting = asyncio.ensure_future(anext(stream))
+        silent_since = time.monotonic()
+        try:
+            while True:
+                done, _ = await asyncio.wait({waiting}, timeout=RENEW_S)
+                if done:
+                    chunk: bytes = waiting.result()
+                    if not await self._renew(upload_id, lease):
+                        raise TimeoutError("the lease ran out")
+                    return chunk
+                if time.monotonic() - silent_since >= self.idle_s:
+                    raise TimeoutError("nothing arrived for the idle timeout")
+                if not await self._renew(upload_id, lease):
+                    raise TimeoutError("the lease ran out")
+        finally:
+            if not waiting.done():
+                waiting.cancel()
+                with contextlib.suppress(BaseException):
+                    await waiting
 
     async def _complete(self, state: UploadState, media_type: str) -> None:
         """Store a received upload's blob; the part file goes once the blob is in place."""
