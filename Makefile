@@ -10,7 +10,7 @@ FRONTEND := backend/field_app/frontend
 NPM_STAMP := $(FRONTEND)/node_modules/.installed-$(shell cat $(FRONTEND)/package-lock.json | sha256sum | cut -c1-12)
 APP_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f) $(FRONTEND)/build.mjs
 
-.PHONY: run test lint format system-deps node-deps test-deps frontend clean
+.PHONY: run test test-quick lint format system-deps node-deps test-deps frontend clean
 
 ## System packages: zbar (QR decoding, at run time) and Chromium (the browser tests drive
 ## Debian's build through Playwright; no browser is downloaded).
@@ -70,6 +70,10 @@ run: $(STAMP) frontend
 ## Run the whole suite: database tests on SQLite, and on PostgreSQL at TEST_DATABASE_URL.
 test: $(STAMP) test-deps frontend
 	$(BIN)/pytest
+
+## The suite without the long kill campaigns (CI runs everything with `make test`).
+test-quick: $(STAMP) test-deps frontend
+	$(BIN)/pytest -m "not campaign"
 
 ## ruff (lint and format check) and mypy.
 lint: $(STAMP)

@@ -112,10 +112,12 @@ async def test_kill_campaign__every_dossier_once_every_blob_whole_no_batch_left_
         with WeakLink(server.port, bytes_per_s=3 * 1024 * 1024, cut_every=None) as link:
             code = await issue_code(server.base, staff, team_id)
             await asyncio.to_thread(field_sync, home, "enroll", link.base, code)
+            started = time.monotonic()
             server_kills, client_kills, captured = await asyncio.to_thread(
                 campaign, server, home, files, 20261202
             )
             await asyncio.to_thread(field_sync, home, "push")
+            seconds = round(time.monotonic() - started, 1)
     finally:
         server.stop()
 
@@ -134,4 +136,8 @@ async def test_kill_campaign__every_dossier_once_every_blob_whole_no_batch_left_
             data = await blobs.read(document["sha256"])
             assert hashlib.sha256(data).hexdigest() == document["sha256"]
     assert not has_work(home), "nothing left on the device"
+    print(  # the figures docs/reliability.md quotes (shown with pytest -s)
+        f"kill campaign on {settings.engine_kind}: {server_kills} server and {client_kills} "
+        f"client kills, {len(captured)} dossiers, {seconds} s"
+    )
     assert await SyncBatch.count().where(SyncBatch.committed_at.is_null()) == 0

@@ -116,6 +116,7 @@ async def test_push_through_cuts_every_8_kb_at_loopback_speed__bytes_before_each
     finally:
         server.stop()
 
+    print(f"8 kB cuts on {settings.engine_kind}: {cuts} cuts, {carried / payload:.3f} carried")
     assert pushed["outcomes"] == {"accepted": 1}
     assert cuts >= payload // (8 * 1024) // 2, "the link really was cut, many times"
     # Each connection carries at most 8 kB, headers included; what is not kept goes again.

@@ -203,6 +203,8 @@ async function sync(byHand = false) {
     const report = await push(({ done, files, sent, size }) => {
       if (progress) progress.textContent = `Đang tải ảnh lên: ${bytes(sent)} / ${bytes(size)} (xong ${done}/${files} ảnh)`;
     });
+    // What the office now holds shows at once; its news follows after one more round trip.
+    if (report.results.length && !editing && !touched) await route();
     const pulled = await pull();
     if (pulled.catalogRevision !== boot.catalog_revision) boot = await refreshBootstrap();
     const refused = report.results.filter((r) => !boot.vocabulary.settled.includes(r.outcome));
