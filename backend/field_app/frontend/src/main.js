@@ -206,8 +206,9 @@ async function sync(byHand = false) {
     // What the office now holds shows at once; its news follows after one more round trip.
     if (report.results.length && !editing && !touched) await route();
     const pulled = await pull();
+    boot = await store.getSetting("bootstrap"); // the push may have fetched a newer one
     if (pulled.catalogRevision !== boot.catalog_revision) boot = await refreshBootstrap();
-    const refused = report.results.filter((r) => !boot.vocabulary.settled.includes(r.outcome));
+    const refused = report.results.filter((r) => !report.settled.includes(r.outcome));
     const sent = report.results.length - refused.length;
     note = [
       refused.length ? "error" : "flash",

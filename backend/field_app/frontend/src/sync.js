@@ -93,7 +93,9 @@ async function pushBatch(batch, report) {
 
 /** Send everything waiting; resolves with what was sent. Throws LinkDown or Problem. */
 export async function push(progress) {
-  const boot = await store.getSetting("bootstrap");
+  // A bootstrap kept by another build may lack what this one reads: the link is up, fetch it.
+  const fresh = (await store.getSetting("bootstrap_build")) === BUILD;
+  const boot = fresh ? await store.getSetting("bootstrap") : await refreshBootstrap();
   const report = { batches: 0, results: [], progress, settled: boot.vocabulary.settled };
   const open = await store.openBatches();
   if (open.length) {
