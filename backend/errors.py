@@ -75,10 +75,6 @@ def problem_response(
     if page_errors is not None and is_page_request(request):
         response: Response[Any] = page_errors(request, code, detail, spec.status)
         return response
-    if request.method == "PATCH":
-        # A refused upload body is not read: closing the connection stops the device from
-        # sending the rest of it over a slow link only to have it thrown away.
-        headers = {**(headers or {}), "Connection": "close"}
     return Response(
         Problem(
             type=f"urn:luudong:problem:{code.value}",

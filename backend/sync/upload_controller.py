@@ -48,17 +48,13 @@ def _http_date(value: datetime) -> str:
 
 
 def _headers(state: UploadState) -> dict[str, str]:
-    headers = {
+    return {
         **TUS_HEADERS,
         "Upload-Offset": str(state.offset),
         "Upload-Length": str(state.length),
         "Upload-Expires": _http_date(state.expires_at),
         "Cache-Control": "no-store",
     }
-    if state.cut:
-        # The body was not read to its end: the connection cannot carry another request.
-        headers["Connection"] = "close"
-    return headers
 
 
 def _whole(request: Request[Any, Any, Any], header: str) -> int:

@@ -93,17 +93,11 @@ class UploadState:
     expires_at: datetime
     sha256: str
     complete: bool = False
-    cut: bool = False
-    """The PATCH ended before its body did (the link dropped or went silent)."""
 
     @classmethod
-    def of(
-        cls, row: dict[str, Any], offset: int, *, complete: bool = False, cut: bool = False
-    ) -> UploadState:
+    def of(cls, row: dict[str, Any], offset: int, *, complete: bool = False) -> UploadState:
         """The state of the upload ``row`` at ``offset``."""
-        return cls(
-            row["id"], offset, row["length"], row["expires_at"], row["sha256"], complete, cut
-        )
+        return cls(row["id"], offset, row["length"], row["expires_at"], row["sha256"], complete)
 
 
 @dataclass
@@ -394,13 +388,13 @@ class UploadService:
             if check is not None and (cut or check[1].digest() != check[0]):
                 await handle.truncate(offset)
                 if cut:
-                    return UploadState.of(row, offset, cut=True)
+                    return UploadState.of(row, offset)
                 raise tus_error(
                     ErrorCode.chunk_checksum_mismatch,
                     "Upload-Checksum does not match the PATCH body; send it again",
                 )
         if not lease.usable():
-            return UploadState.of(row, offset, cut=True)
+            return UploadState.of(row, offset)
         new_offset = offset + written
         if new_offset == row["length"]:
             failpoint("upload.before_offset")
@@ -416,7 +410,7 @@ class UploadService:
             failpoint("upload.before_store")
             await self._complete(UploadState.of(row, new_offset), row["media_type"])
             return UploadState.of(row, new_offset, complete=True)
-        return UploadState.of(row, new_offset, cut=cut)
+        return UploadState.of(row, new_offset)
 
     async def _next_chunk(
         self, stream: AsyncIterator[bytes], upload_id: str, lease: _Lease
@@ -428,13 +422,14 @@ class UploadService:
         silent_since = time.monotonic()
         try:
             while True:
-                done, _ = await asyncio.wait({waiting}, timeout=RENEW_S)
+                left = self.idle_s - (time.monotonic() - silent_since)
+                done, _ = await asyncio.wait({waiting}, timeout=max(0.0, min(RENEW_S, left)))
                 if done:
                     chunk: bytes = waiting.result()
                     if not await self._renew(upload_id, lease):
                         raise TimeoutError("the lease ran out")
                     return chunk
-                if time.monotonic() - silent_since >= self.idle_s:
+                if left <= RENEW_S:  # that wait took the rest of the idle timeout
                     raise TimeoutError("nothing arrived for the idle timeout")
                 if not await self._renew(upload_id, lease):
                     raise TimeoutError("the lease ran out")
