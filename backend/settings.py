@@ -65,6 +65,12 @@ class Settings:
     max_blob_bytes: int = 25 * 1024 * 1024
     """Largest scan a device may upload (tus ``Upload-Length``), in bytes."""
 
+    max_open_uploads: int = 16
+    """Unfinished uploads one device may hold at once (a device sends one or two at a time)."""
+
+    max_open_upload_bytes: int = 4 * 25 * 1024 * 1024
+    """Bytes one device may announce across its unfinished uploads."""
+
     max_request_body: int = 1_048_576
     """Largest JSON request body accepted, in bytes (uploads have their own limit)."""
 
@@ -123,6 +129,8 @@ class Settings:
                 env, "TRACKING_REQUESTS_PER_MINUTE", cls.tracking_requests_per_minute
             ),
             max_blob_bytes=_int(env, "MAX_BLOB_BYTES", cls.max_blob_bytes),
+            max_open_uploads=_int(env, "MAX_OPEN_UPLOADS", cls.max_open_uploads),
+            max_open_upload_bytes=_int(env, "MAX_OPEN_UPLOAD_BYTES", cls.max_open_upload_bytes),
             max_request_body=_int(env, "MAX_REQUEST_BODY", cls.max_request_body),
             pg_pool_size=_int(env, "PG_POOL_SIZE", cls.pg_pool_size),
             upload_idle_timeout_s=_int(env, "UPLOAD_IDLE_TIMEOUT_S", cls.upload_idle_timeout_s),

@@ -22,6 +22,8 @@ from backend.catalog.tables import Procedure
 from backend.communes.services import CommuneService
 from backend.communes.tables import Commune, Team
 from backend.context import Context
+from backend.custody.services import CustodyService
+from backend.custody.tables import BlobCustody
 from backend.db.tables import Counter
 from backend.devices.services import DeviceService
 from backend.devices.tables import Device, EnrolmentCode
@@ -63,6 +65,7 @@ TABLES: tuple[type[Table], ...] = (
     SyncBatch,
     Upload,
     AuditEntry,
+    BlobCustody,
 )
 """Every table of the service, in dependency order (referenced tables first)."""
 
@@ -87,6 +90,7 @@ class Services:
     audit: AuditService
     checks: BlobChecks
     scans: ScanService
+    custody: CustodyService
 
     @classmethod
     def build(cls, ctx: Context) -> Services:
@@ -96,9 +100,10 @@ class Services:
         calendars = CalendarService(ctx)
         audit = AuditService(ctx)
         checks = BlobChecks(ctx)
+        custody = CustodyService(ctx)
         dossiers = DossierQueries(ctx, audit)
-        lifecycle = DossierLifecycle(ctx, dossiers, calendars)
-        uploads = UploadService(ctx, checks)
+        lifecycle = DossierLifecycle(ctx, dossiers, calendars, custody)
+        uploads = UploadService(ctx, checks, custody)
         return cls(
             ctx=ctx,
             accounts=AccountService(ctx),
@@ -112,10 +117,11 @@ class Services:
             devices=DeviceService(ctx),
             sync=SyncService(ctx, communes, catalog),
             uploads=uploads,
-            batches=BatchService(ctx, lifecycle, dossiers, catalog, checks, uploads),
+            batches=BatchService(ctx, lifecycle, dossiers, catalog, checks, uploads, custody),
             audit=audit,
             checks=checks,
             scans=ScanService(ctx, audit, checks),
+            custody=custody,
         )
 
     def provide(self) -> dict[str, Provide]:

@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     already_rated = "already_rated"
     upload_offset_mismatch = "upload_offset_mismatch"
     upload_locked = "upload_locked"
+    too_many_uploads = "too_many_uploads"
     chunk_checksum_mismatch = "chunk_checksum_mismatch"
     checksum_algorithm_unsupported = "checksum_algorithm_unsupported"
     tus_version_unsupported = "tus_version_unsupported"
@@ -108,6 +109,7 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.media_error: ErrorSpec(422, "Media could not be processed"),
     ErrorCode.upload_offset_mismatch: ErrorSpec(409, "Upload-Offset is not the upload's offset"),
     ErrorCode.upload_locked: ErrorSpec(423, "Another request is writing this upload; retry"),
+    ErrorCode.too_many_uploads: ErrorSpec(429, "Too many unfinished uploads for this device"),
     ErrorCode.chunk_checksum_mismatch: ErrorSpec(460, "Upload-Checksum does not match"),
     ErrorCode.checksum_algorithm_unsupported: ErrorSpec(400, "Upload-Checksum algorithm unknown"),
     ErrorCode.tus_version_unsupported: ErrorSpec(412, "Tus-Resumable version not supported"),

@@ -90,6 +90,7 @@ async def seed_history(services: Services, commune: str, clerk: str, today: date
                 else _page(doc.name[:40], n)
             )
             info = await rebuilt.ctx.blobs.put(data)
+            await rebuilt.custody.grant(commune, info.sha256, "demo")
             media_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
             documents.append(
                 wire.DocumentRef(key=doc.key, sha256=info.sha256, media_type=media_type)

@@ -120,6 +120,9 @@ class DeviceService:
                     (EnrolmentCode.code_hash == self._hash(normalise_code(data.code)))
                     & EnrolmentCode.used_at.is_null()
                     & (EnrolmentCode.expires_at > now)
+                    & EnrolmentCode.team.is_in(
+                        Team.select(Team.id).where(Team.active == True)  # noqa: E712 - SQL
+                    )
                 )
                 .returning(EnrolmentCode.team, EnrolmentCode.commune)
             )
@@ -152,12 +155,21 @@ class DeviceService:
 
     async def principal_for_token(self, token: str, app_version: str | None) -> DevicePrincipal:
         """The device a bearer token belongs to; a revoked device is told so (401)."""
-        row = await Device.select().where(Device.token_hash == self._hash(token)).first()
+        row = await (
+            Device.select(*Device.all_columns(), Device.team.active.as_alias("team_active"))
+            .where(Device.token_hash == self._hash(token))
+            .first()
+        )
         if row is None:
             raise AppError(ErrorCode.unauthenticated, "Mã truy cập của thiết bị không hợp lệ.")
         if row["revoked_at"] is not None:
             raise AppError(
                 ErrorCode.device_revoked, "Thiết bị đã bị thu hồi; hãy đăng ký lại với quản trị."
+            )
+        if not row["team_active"]:
+            raise AppError(
+                ErrorCode.device_revoked,
+                "Tổ của thiết bị đã ngừng hoạt động; hãy đăng ký lại vào một tổ đang hoạt động.",
             )
         now = self.ctx.clock.now()
         changes: dict[Any, Any] = {}

@@ -23,6 +23,7 @@ from backend.catalog.tables import Procedure
 from backend.clock import local_date
 from backend.communes.tables import Commune
 from backend.context import Context
+from backend.custody.services import CustodyService
 from backend.db.counters import next_value
 from backend.dossiers import deadlines, rules
 from backend.dossiers.calendar import CalendarService
@@ -43,9 +44,11 @@ from schemas.common import FieldError
 from schemas.dossiers import ACTION_BODY, CHANGE_DELIVERY, Action, EventPayload, Status
 from schemas.errors import ErrorCode
 
-__all__ = ["EVENT_COUNTER", "Actor", "DossierLifecycle", "FieldCapture"]
+__all__ = ["EVENT_COUNTER", "STAFF_CHANNELS", "Actor", "DossierLifecycle", "FieldCapture"]
 
 EVENT_COUNTER = "dossier-events"
+STAFF_CHANNELS = frozenset({wire.Channel.counter, wire.Channel.post})
+"""The channels a dossier entered by staff may have; field channels come from devices."""
 
 
 @dataclass(frozen=True)
@@ -111,10 +114,17 @@ def _body_payload(body: wire.VersionCheck) -> dict[str, Any]:
 class DossierLifecycle:
     """Dossiers of a commune, changed."""
 
-    def __init__(self, ctx: Context, queries: DossierQueries, calendars: CalendarService) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        queries: DossierQueries,
+        calendars: CalendarService,
+        custody: CustodyService,
+    ) -> None:
         self.ctx = ctx
         self.queries = queries
         self.calendars = calendars
+        self.custody = custody
 
     # --- intake ---------------------------------------------------------------------------
 
@@ -138,6 +148,15 @@ class DossierLifecycle:
                 ErrorCode.consent_required, "Hồ sơ cần có sự đồng ý của người nộp (Luật 91/2025)."
             )
         _check_delivery(data.delivery)
+        if capture is None and data.channel not in STAFF_CHANNELS:
+            # The field share of the reports counts what devices brought: a clerk cannot
+            # claim a dossier for a team. Devices get their channel from their team's kind.
+            raise AppError(
+                ErrorCode.validation_failed,
+                "Hồ sơ nhập tại bộ phận một cửa chỉ có kênh tại quầy hoặc bưu chính; hồ sơ của "
+                "tổ lưu động đến qua thiết bị của tổ.",
+                errors=[FieldError(field="body.channel", message="counter or post only")],
+            )
         identifier = dossier_id or data.id or str(ULID.from_datetime(self.ctx.clock.now()))
         content_hash = _content_hash(data, capture)
         now = self.ctx.clock.now()
@@ -209,7 +228,7 @@ class DossierLifecycle:
                     updated_at=now,
                 )
             )
-            await self._add_documents(identifier, 1, data.documents)
+            await self._add_documents(commune_code, identifier, 1, data.documents)
             await self._event(
                 identifier,
                 commune_code,
@@ -224,9 +243,16 @@ class DossierLifecycle:
         return await self.queries.view_for(commune_code, identifier), True
 
     async def _add_documents(
-        self, dossier_id: str, doc_version: int, documents: Sequence[wire.DocumentRef]
+        self,
+        commune_code: str,
+        dossier_id: str,
+        doc_version: int,
+        documents: Sequence[wire.DocumentRef],
     ) -> None:
+        """Attach scans to a dossier: only blobs the commune holds (``backend.custody``), so
+        a scan that was never uploaded, or another commune's, cannot be named by its hash."""
         if documents:
+            await self.custody.require(commune_code, [d.sha256 for d in documents])
             await DossierDocument.insert(
                 *(
                     DossierDocument(
@@ -318,7 +344,7 @@ class DossierLifecycle:
                     details["code"] = changes.get("code", row["code"])
                 case wire.SupplementArrived():
                     doc_version = await self._next_doc_version(dossier_id)
-                    await self._add_documents(dossier_id, doc_version, body.documents)
+                    await self._add_documents(commune_code, dossier_id, doc_version, body.documents)
                     details["doc_version"] = doc_version
                 case wire.RequestFee():
                     changes["fee_vnd"] = body.amount_vnd

@@ -16,6 +16,7 @@ from backend.clock import local_date
 from backend.communes.services import CommuneService
 from backend.communes.tables import Team
 from backend.context import Context
+from backend.custody.services import CustodyService
 from backend.dossiers.lifecycle import Actor, DossierLifecycle, FieldCapture
 from backend.dossiers.queries import DossierQueries, standing_of
 from backend.dossiers.tables import Dossier, DossierEvent
@@ -192,6 +193,7 @@ class BatchService:
         catalog: CatalogService,
         checks: BlobChecks,
         uploads: UploadService,
+        custody: CustodyService,
     ) -> None:
         self.ctx = ctx
         self.lifecycle = lifecycle
@@ -199,11 +201,20 @@ class BatchService:
         self.catalog = catalog
         self.checks = checks
         self.uploads = uploads
+        self.custody = custody
 
     async def _missing(self, device: DevicePrincipal, manifest: wire.BatchManifest) -> list[str]:
-        """The manifest's blobs the store lacks, after settling this device's uploads that
-        were received whole but not stored (a server killed at that moment)."""
-        missing = [b.sha256 for b in manifest.blobs if not await self.ctx.blobs.exists(b.sha256)]
+        """The manifest's blobs the device's commune does not hold (whatever other communes
+        hold), after settling this device's uploads that were received whole but not stored
+        (a server killed at that moment). A held blob whose bytes are gone is missing again;
+        a refused one is not: the commit answers its items with the reason."""
+        held = await self.custody.held(device.commune_code, [b.sha256 for b in manifest.blobs])
+        missing = [
+            b.sha256
+            for b in manifest.blobs
+            if b.sha256 not in held
+            or (held[b.sha256] is None and not await self.ctx.blobs.exists(b.sha256))
+        ]
         settled = await self.uploads.settle_received(device, missing)
         return [sha for sha in missing if sha not in settled]
 
@@ -311,7 +322,7 @@ class BatchService:
                 ErrorCode.blob_missing,
                 f"Còn {len(missing)} tệp chưa tải lên: {', '.join(missing)}",
             )
-        inspection = await self._inspect(manifest)
+        inspection = await self._inspect(device.commune_code, manifest)
         team = await Team.select(Team.kind).where(Team.id == device.team_id).first()
         channel = (
             Channel.residential_point
@@ -340,7 +351,7 @@ class BatchService:
             ).where(SyncBatch.id == batch_id)
         return committed
 
-    async def _inspect(self, manifest: wire.BatchManifest) -> Inspection:
+    async def _inspect(self, commune_code: str, manifest: wire.BatchManifest) -> Inspection:
         """Validate every image, and read the QR of every ID card scan, before any write."""
         cards = {
             d.sha256
@@ -350,8 +361,11 @@ class BatchService:
             if d.key == ID_CARD_DOCUMENT
         }
         inspection = Inspection()
+        held = await self.custody.held(commune_code, [b.sha256 for b in manifest.blobs])
         for blob in manifest.blobs:
-            problem = await self.checks.problem(blob.sha256, blob.media_type)
+            problem = held.get(blob.sha256) or await self.checks.problem(
+                blob.sha256, blob.media_type
+            )
             if problem is not None:
                 inspection.invalid[blob.sha256] = problem
             elif blob.sha256 in cards:
@@ -402,9 +416,9 @@ class BatchService:
                 outcome = Outcome.accepted if created else Outcome.duplicate
                 return _result(index, ItemKind.dossier, item.id, outcome)
             case wire.Supplement():
-                return await self._supplement(index, item, commune, inspection.invalid, actor)
+                return await self._supplement(index, item, device, inspection.invalid, actor)
             case wire.Rating() | wire.DeliveryChange():
-                return await self._follow_up(index, item, commune, actor)
+                return await self._follow_up(index, item, device, actor)
         raise AssertionError(f"unknown batch item {item!r}")  # pragma: no cover
 
     async def _reject_reason(
@@ -447,15 +461,40 @@ class BatchService:
                 )
         return None
 
+    @staticmethod
+    async def _own(device: DevicePrincipal, dossier_id: str | None, code: str | None) -> str:
+        """The id of a dossier the device's own team captured, found by id or by code.
+
+        A device acts only on its team's dossiers: not on another team's, nor on one brought
+        to the counter, although they are of the same commune (codes are sequential and easy
+        to guess). Anything else is "not found", so nothing is learnt of other dossiers.
+        """
+        where: Combinable = (Dossier.commune == device.commune_code) & (
+            Dossier.team == device.team_id
+        )
+        if dossier_id:
+            where &= Dossier.id == dossier_id
+        else:
+            where &= Dossier.code == (code or "")
+        row = await Dossier.select(Dossier.id).where(where).first()
+        if row is None:
+            raise AppError(ErrorCode.not_found, "Không tìm thấy hồ sơ của tổ.")
+        found: str = row["id"]
+        return found
+
     async def _follow_up(
-        self, index: int, item: wire.Rating | wire.DeliveryChange, commune: str, actor: Actor
+        self,
+        index: int,
+        item: wire.Rating | wire.DeliveryChange,
+        device: DevicePrincipal,
+        actor: Actor,
     ) -> wire.ItemResult:
-        """A rating or a change of where the result goes, for a dossier of the commune."""
+        """A rating or a change of where the result goes, for a dossier of the device's team."""
         kind = ItemKind.rating if isinstance(item, wire.Rating) else ItemKind.delivery
         try:
+            await self._own(device, item.dossier_id, None)
             match item:
                 case wire.Rating():
-                    await self.dossiers.row(commune, item.dossier_id)
                     await self.lifecycle.record_rating(
                         item.dossier_id,
                         SatisfactionCreate(level=item.level, comment=item.comment),
@@ -463,7 +502,7 @@ class BatchService:
                     )
                 case wire.DeliveryChange():
                     await self.lifecycle.change_delivery(
-                        commune, item.dossier_id, item.delivery, actor
+                        device.commune_code, item.dossier_id, item.delivery, actor
                     )
         except AppError as exc:
             return _result(index, kind, item.dossier_id, Outcome.rejected, exc.code, exc.detail)
@@ -473,35 +512,30 @@ class BatchService:
         self,
         index: int,
         item: wire.Supplement,
-        commune: str,
+        device: DevicePrincipal,
         invalid: dict[str, str],
         actor: Actor,
     ) -> wire.ItemResult:
-        where: Combinable = Dossier.commune == commune
-        if item.dossier_id:
-            where &= Dossier.id == item.dossier_id
-        else:
-            where &= Dossier.code == (item.dossier_code or "")
-        row = await Dossier.select(Dossier.id).where(where).first()
         kind, rejected = ItemKind.supplement, Outcome.rejected
-        if row is None:
-            return _result(index, kind, item.dossier_id, rejected, ErrorCode.not_found,
-                           "Không tìm thấy hồ sơ cần bổ sung.")  # fmt: skip
+        try:
+            dossier_id = await self._own(device, item.dossier_id, item.dossier_code)
+        except AppError as exc:
+            return _result(index, kind, item.dossier_id, rejected, exc.code, exc.detail)
         bad = [invalid[d.sha256] for d in item.documents if d.sha256 in invalid]
         if bad:
-            return _result(index, kind, row["id"], rejected, ErrorCode.invalid_image,
+            return _result(index, kind, dossier_id, rejected, ErrorCode.invalid_image,
                            "; ".join(bad))  # fmt: skip
         try:
             await self.lifecycle.act(
-                commune,
-                row["id"],
+                device.commune_code,
+                dossier_id,
                 Action.supplement_arrived,
                 SupplementArrived(documents=item.documents, note=item.note),
                 actor,
             )
         except AppError as exc:
-            return _result(index, kind, row["id"], rejected, exc.code, exc.detail)
-        return _result(index, kind, row["id"], Outcome.accepted)
+            return _result(index, kind, dossier_id, rejected, exc.code, exc.detail)
+        return _result(index, kind, dossier_id, Outcome.accepted)
 
 
 def _result(

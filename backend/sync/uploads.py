@@ -31,6 +31,7 @@ import aiofiles.os
 
 from backend.auth.principal import DevicePrincipal
 from backend.context import Context
+from backend.custody.services import CustodyService
 from backend.errors import AppError
 from backend.scans.checks import BlobChecks
 from backend.sync.tables import Upload
@@ -123,9 +124,10 @@ class UploadService:
     while storing it) is settled by the next HEAD, PATCH or manifest that meets it.
     """
 
-    def __init__(self, ctx: Context, checks: BlobChecks) -> None:
+    def __init__(self, ctx: Context, checks: BlobChecks, custody: CustodyService) -> None:
         self.ctx = ctx
         self.checks = checks
+        self.custody = custody
         self.folder = Path(ctx.settings.media_root) / "uploads"
         self.idle_s = float(ctx.settings.upload_idle_timeout_s)
         # The holder renews its lease every RENEW_S while its request lives (bytes flowing or
@@ -240,6 +242,7 @@ class UploadService:
             raise tus_error(
                 ErrorCode.unsupported_media_type, f"media type {media_type!r} is not accepted"
             )
+        await self._check_open(device, length)
         upload_id = secrets.token_hex(16)
         now = self.ctx.clock.now()
         await aiofiles.os.makedirs(self.folder, exist_ok=True)
@@ -258,6 +261,29 @@ class UploadService:
             )
         )
         return UploadState(upload_id, 0, length, now + UPLOAD_TTL, sha256)
+
+    async def _check_open(self, device: DevicePrincipal, length: int) -> None:
+        """A device may keep only so many unfinished uploads, and so many bytes announced in
+        them, so one device cannot fill the server's disk with uploads it never finishes."""
+        settings = self.ctx.settings
+        rows = [
+            r
+            for r in await Upload.select(Upload.offset, Upload.length).where(
+                (Upload.device == device.device_id) & (Upload.expires_at > self.ctx.clock.now())
+            )
+            if r["offset"] < r["length"]
+        ]
+        if (
+            len(rows) >= settings.max_open_uploads
+            or sum(r["length"] for r in rows) + length > settings.max_open_upload_bytes
+        ):
+            refused = tus_error(
+                ErrorCode.too_many_uploads,
+                f"Thiết bị đang có {len(rows)} lượt tải lên chưa xong: hãy gửi nốt hoặc huỷ "
+                "bớt trước khi mở lượt mới.",
+            )
+            refused.headers["Retry-After"] = "60"
+            raise refused
 
     async def _row(self, device: DevicePrincipal, upload_id: str) -> dict[str, Any]:
         if not _ID.fullmatch(upload_id):
@@ -279,7 +305,7 @@ class UploadService:
         if not _ID.fullmatch(upload_id):
             raise tus_error(ErrorCode.not_found, "Không tìm thấy lượt tải lên.")
         async with self._hold(upload_id):
-            return await self._settle(await self._row(device, upload_id))
+            return await self._settle(device, await self._row(device, upload_id))
 
     async def append(
         self,
@@ -313,11 +339,13 @@ class UploadService:
                     stored.add(state.sha256)
         return stored
 
-    async def _settle(self, row: dict[str, Any]) -> UploadState:
-        """The state of ``row``; a received upload whose blob is not stored is stored now from
-        its part file, or, if the file is short, moved back to what the file holds."""
+    async def _settle(self, device: DevicePrincipal, row: dict[str, Any]) -> UploadState:
+        """The state of ``row``; a received upload whose blob the commune does not hold yet is
+        stored now from its part file, or, if the file is short, moved back to what the file
+        holds. A blob stored for another commune counts for nothing here: only bytes this
+        device sent, hashed by the store, give its commune the blob."""
         received = row["offset"] == row["length"]
-        if received and await self.ctx.blobs.exists(row["sha256"]):
+        if received and await self.custody.held(device.commune_code, [row["sha256"]]):
             with contextlib.suppress(FileNotFoundError):
                 await aiofiles.os.remove(self._path(row["id"]))
             return UploadState.of(row, row["offset"], complete=True)
@@ -334,7 +362,7 @@ class UploadService:
             await Upload.update({Upload.offset: held}).where(Upload.id == row["id"])
             return UploadState.of(row, held)
         if received:
-            await self._complete(UploadState.of(row, row["length"]), row["media_type"])
+            await self._complete(device, UploadState.of(row, row["length"]), row["media_type"])
             return UploadState.of(row, row["length"], complete=True)
         return UploadState.of(row, row["offset"])
 
@@ -348,7 +376,7 @@ class UploadService:
         lease: _Lease,
     ) -> UploadState:
         row = await self._row(device, upload_id)
-        current = await self._settle(row)
+        current = await self._settle(device, row)
         if current.complete and offset == current.offset:
             # Already complete (the client lost our last answer): nothing to write.
             return current
@@ -408,7 +436,7 @@ class UploadService:
             raise tus_error(ErrorCode.upload_offset_mismatch, "the upload moved meanwhile")
         if new_offset == row["length"]:
             failpoint("upload.before_store")
-            await self._complete(UploadState.of(row, new_offset), row["media_type"])
+            await self._complete(device, UploadState.of(row, new_offset), row["media_type"])
             return UploadState.of(row, new_offset, complete=True)
         return UploadState.of(row, new_offset)
 
@@ -439,8 +467,9 @@ class UploadService:
                 with contextlib.suppress(BaseException):
                     await waiting
 
-    async def _complete(self, state: UploadState, media_type: str) -> None:
-        """Store a received upload's blob; the part file goes once the blob is in place."""
+    async def _complete(self, device: DevicePrincipal, state: UploadState, media_type: str) -> None:
+        """Store a received upload's blob, check the image and give the device's commune
+        custody of it (with the verdict); the part file goes once all that is recorded."""
         path = self._path(state.id)
 
         async def stream() -> AsyncIterator[bytes]:
@@ -457,11 +486,13 @@ class UploadService:
             raise tus_error(
                 ErrorCode.checksum_mismatch, f"{exc.detail}; the upload was discarded"
             ) from None
+        # Check the image now, while the device sends its next scan, not at the batch's commit;
+        # a refused image's bytes leave the store, its verdict stays with the custody.
+        problem = await self.checks.problem(state.sha256, media_type)
+        await self.custody.grant(device.commune_code, state.sha256, "upload", refused=problem)
         # The row stays until it expires, so a HEAD after a lost answer reads "complete".
         with contextlib.suppress(FileNotFoundError):
             await aiofiles.os.remove(path)
-        # Check the image now, while the device sends its next scan, not at the batch's commit.
-        await self.checks.problem(state.sha256, media_type)
 
     async def terminate(self, device: DevicePrincipal, upload_id: str) -> None:
         """Drop an upload and its bytes (tus termination)."""

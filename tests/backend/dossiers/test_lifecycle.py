@@ -15,7 +15,7 @@ from backend.dossiers.states import ALLOWED
 from backend.wiring import Services
 from schemas import dossiers as wire
 from schemas.dossiers import Action, Status
-from tests.helpers import Staff, assert_problem
+from tests.helpers import COMMUNE_A, Staff, assert_problem
 
 MARRIAGE_STATUS = "1.004873"  # 3 working days in the test catalog
 APPLICANT = {
@@ -30,8 +30,11 @@ SHA = "a" * 64
 
 
 @pytest.fixture
-async def catalog(staff: Staff) -> None:
-    """Two procedures in commune A: one with 3 working days, one with no published time."""
+async def catalog(staff: Staff, services: Services) -> None:
+    """Two procedures in commune A: one with 3 working days, one with no published time; and
+    the scans its counter dossiers name, held by commune A as if its clerk had uploaded them."""
+    for held in (SHA, "b" * 64):
+        await services.custody.grant(COMMUNE_A, held, "upload")
     for body in (
         {
             "code": MARRIAGE_STATUS,

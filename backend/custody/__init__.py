@@ -1,0 +1,1 @@
+"""Blob custody: which commune holds which blob."""
