@@ -64,6 +64,9 @@ class User(msgspec.Struct, frozen=True):
     active: bool
     created_at: datetime
     last_login_at: datetime | None = None
+    personal_data: bool = False
+    """Granted the personal-data permissions (meaningful for viewers: clerks and admins
+    have them by role)."""
 
 
 class SessionInfo(msgspec.Struct, frozen=True):
@@ -82,6 +85,8 @@ class UserCreate(msgspec.Struct, frozen=True):
     password: Password
     role: Role
     full_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    personal_data: bool = False
+    """Grant a viewer the applicant's details, ID number and scans (an inspector)."""
 
 
 class UserUpdate(msgspec.Struct, frozen=True):
@@ -91,6 +96,7 @@ class UserUpdate(msgspec.Struct, frozen=True):
     role: Role | UnsetType = UNSET
     active: bool | UnsetType = UNSET
     password: Password | UnsetType = UNSET
+    personal_data: bool | UnsetType = UNSET
 
 
 class ApiTokenCreate(msgspec.Struct, frozen=True):

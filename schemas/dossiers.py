@@ -17,6 +17,7 @@ __all__ = [
     "EVENT_LABELS",
     "Action",
     "Applicant",
+    "ApplicantView",
     "CalendarDay",
     "Channel",
     "Delivery",
@@ -267,6 +268,18 @@ class Applicant(msgspec.Struct, frozen=True, kw_only=True):
     phone: Phone = ""
 
 
+class ApplicantView(msgspec.Struct, frozen=True, kw_only=True):
+    """The applicant as a staff member reads them; what the caller may not see is null (and
+    named in the dossier's ``withheld``)."""
+
+    full_name: str
+    id_number: str | None
+    birth_date: date | None = None
+    gender: Gender | None = None
+    address: str | None = ""
+    phone: str | None = ""
+
+
 class DocumentRef(msgspec.Struct, frozen=True, kw_only=True):
     """One scanned page of a required document."""
 
@@ -315,7 +328,7 @@ class Dossier(msgspec.Struct, frozen=True, kw_only=True):
     procedure_code: str
     procedure_name: str
     catalog_revision: int
-    applicant: Applicant
+    applicant: ApplicantView
     channel: Channel
     team_id: int | None
     device_id: str | None
@@ -342,6 +355,9 @@ class Dossier(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     standing: Standing = Standing.not_received
     """Where it stands against its deadline today."""
+    withheld: list[str] = msgspec.field(default_factory=list)
+    """Fields set to null or empty because the caller's role may not see them
+    (``applicant.id_number``, ``applicant.birth_date``..., ``tracking_token``)."""
 
 
 class DossierSummary(msgspec.Struct, frozen=True, kw_only=True):

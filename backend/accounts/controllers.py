@@ -12,10 +12,10 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.services import AccountService
 from backend.auth.middleware import SESSION_COOKIE
-from backend.auth.principal import Principal, allow
+from backend.auth.principal import Principal, require
+from backend.auth.roles import Permission
 from backend.settings import Settings
 from schemas import accounts as wire
-from schemas.accounts import Role
 
 __all__ = ["AuthController", "UserController", "session_cookie"]
 
@@ -112,7 +112,7 @@ class UserController(Controller):
 
     path = "/api/v1/users"
     tags = ["users"]
-    guards = [allow(Role.admin)]
+    guards = [require(Permission.admin)]
 
     @get("/", summary="Users of the commune")
     async def list_users(

@@ -36,6 +36,7 @@ _USER_COLUMNS = (
     User.role,
     User.commune,
     User.active,
+    User.personal_data,
     User.created_at,
     User.last_login_at,
 )
@@ -49,6 +50,7 @@ def _user(row: dict[str, Any]) -> wire.User:
         role=wire.Role(row["role"]),
         commune_code=row["commune"],
         active=row["active"],
+        personal_data=row["personal_data"],
         created_at=row["created_at"],
         last_login_at=row["last_login_at"],
     )
@@ -132,6 +134,7 @@ class AccountService:
             via="session",
             session_id=row["id"],
             csrf_token=row["csrf_token"],
+            personal_data=row["user.personal_data"],
         )
 
     # --- personal API tokens --------------------------------------------------------------
@@ -198,6 +201,7 @@ class AccountService:
             role=wire.Role(row["user.role"]),
             commune_code=row["user.commune"],
             via="token",
+            personal_data=row["user.personal_data"],
         )
 
     # --- users ----------------------------------------------------------------------------
@@ -233,6 +237,7 @@ class AccountService:
             role=data.role.value,
             commune=commune_code,
             active=True,
+            personal_data=data.personal_data,
             created_at=self.ctx.clock.now(),
         )
         try:
@@ -259,6 +264,8 @@ class AccountService:
             values[User.active] = data.active
         if data.password is not UNSET:
             values[User.password_hash] = hash_password(data.password)
+        if data.personal_data is not UNSET:
+            values[User.personal_data] = data.personal_data
         async with self.ctx.db.transaction():
             current = await self.get_user(principal, user_id)
             demoted = data.role is not UNSET and data.role is not wire.Role.admin
@@ -276,9 +283,14 @@ class AccountService:
                     )
             if values:
                 await User.update(values).where(User.id == user_id)
-            if data.password is not UNSET or deactivated:
-                # A changed password or a disabled account ends every open session.
+            if data.password is not UNSET or deactivated or data.role not in (UNSET, current.role):
+                # A reset password, a locked account or another role ends every session and
+                # every personal API token: whoever held them must log in again as who they
+                # are now.
                 await LoginSession.delete().where(LoginSession.user == user_id)
+                await ApiToken.update({ApiToken.revoked_at: self.ctx.clock.now()}).where(
+                    (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
+                )
         return await self.get_user(principal, user_id)
 
     async def find_user_id(self, username: str) -> int | None:

@@ -20,6 +20,8 @@ class User(Table, tablename="app_user"):
     role = Varchar(length=16)
     commune = ForeignKey(Commune, null=False, on_delete=OnDelete.restrict, index=True)
     active = Boolean(default=True)
+    personal_data = Boolean(default=False)
+    """A commune admin granted this viewer the personal-data permissions (``auth.roles``)."""
     created_at = Timestamptz()
     last_login_at = Timestamptz(null=True, default=None)
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from backend.auth.roles import Permission, permissions_of
 from backend.errors import AppError
 from schemas.accounts import Role
 from schemas.errors import ErrorCode
@@ -16,10 +17,11 @@ from schemas.errors import ErrorCode
 __all__ = [
     "DevicePrincipal",
     "Principal",
-    "allow",
+    "allowed",
     "client_address",
     "device_of",
     "principal_of",
+    "require",
 ]
 
 
@@ -34,6 +36,17 @@ class Principal:
     via: Literal["session", "token"]
     session_id: int | None = None
     csrf_token: str | None = None
+    personal_data: bool = False
+    """A commune admin granted this (viewer) account the personal-data permissions."""
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        """What this staff member may do (``backend.auth.roles``)."""
+        return permissions_of(self.role, self.personal_data)
+
+    def can(self, permission: Permission) -> bool:
+        """Whether this staff member has ``permission``."""
+        return permission in self.permissions
 
 
 @dataclass(frozen=True)
@@ -66,15 +79,28 @@ def device_of(connection: ASGIConnection[Any, Any, Any, Any]) -> DevicePrincipal
     return user
 
 
-def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
-    """A guard admitting only the given roles (403 ``forbidden`` for the others)."""
+def require(
+    permission: Permission,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard admitting only staff with ``permission`` (403 ``forbidden`` for the others).
+
+    The guard is named after the permission and keeps it in ``permission``, so the
+    authorisation matrix reads every route's rule from the route table.
+    """
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if principal_of(connection).role not in roles:
+        if not principal_of(connection).can(permission):
             raise AppError(ErrorCode.forbidden, "Vai trò của bạn không được phép thao tác này.")
 
-    guard.__name__ = f"allow_{'_'.join(r.value for r in roles)}"
+    guard.__name__ = f"require_{permission.value}"
+    guard.permission = permission  # type: ignore[attr-defined]
     return guard
+
+
+def allowed(principal: Principal, permission: Permission) -> None:
+    """Raise 403 ``forbidden`` unless ``principal`` has ``permission`` (inside a handler)."""
+    if not principal.can(permission):
+        raise AppError(ErrorCode.forbidden, "Vai trò của bạn không được phép xem nội dung này.")
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

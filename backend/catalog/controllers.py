@@ -9,14 +9,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
-from backend.auth.principal import Principal, allow
+from backend.auth.principal import Principal, require
+from backend.auth.roles import Permission
 from backend.catalog.services import CatalogService
 from schemas import catalog as wire
-from schemas.accounts import Role
 
 __all__ = ["ProcedureController"]
 
-_ADMIN = [allow(Role.admin)]
+_ADMIN = [require(Permission.admin)]
 
 
 def _etag(commune_code: str, revision: int) -> str:

@@ -7,14 +7,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.auth.principal import Principal, allow
+from backend.auth.principal import Principal, require
+from backend.auth.roles import Permission
 from backend.communes.services import CommuneService
 from schemas import communes as wire
-from schemas.accounts import Role
 
 __all__ = ["CommuneController", "TeamController"]
 
-_ADMIN = [allow(Role.admin)]
+_ADMIN = [require(Permission.admin)]
 
 
 class CommuneController(Controller):

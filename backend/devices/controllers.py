@@ -9,15 +9,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.auth.principal import Principal, allow
+from backend.auth.principal import Principal, require
+from backend.auth.roles import Permission
 from backend.communes.services import CommuneService
 from backend.devices.services import DeviceService
 from schemas import devices as wire
-from schemas.accounts import Role
 
 __all__ = ["DeviceController", "EnrolmentController"]
 
-_ADMIN = [allow(Role.admin)]
+_ADMIN = [require(Permission.admin)]
 Who = NamedDependency[Principal]
 
 

@@ -9,18 +9,18 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.auth.principal import Principal, allow, client_address
+from backend.auth.principal import Principal, client_address, require
+from backend.auth.roles import Permission
 from backend.dossiers.calendar import CalendarService
 from backend.dossiers.lifecycle import Actor, DossierLifecycle
 from backend.dossiers.queries import DossierQueries, InboxFilter
 from backend.dossiers.tracking import TrackingService
 from schemas import dossiers as wire
-from schemas.accounts import Role
 from schemas.dossiers import Action, Standing, Status
 
 __all__ = ["DossierController", "HolidayController", "TrackingController"]
 
-_STAFF = [allow(Role.admin, Role.clerk)]
+_STAFF = [require(Permission.act)]
 
 Id = FromPath[str]
 Who = NamedDependency[Principal]
@@ -33,6 +33,7 @@ class DossierController(Controller):
 
     path = "/api/v1/dossiers"
     tags = ["dossiers"]
+    guards = [require(Permission.dossiers)]
 
     @post("/", guards=_STAFF, summary="Register a dossier brought to the counter")
     async def create_dossier(
@@ -326,7 +327,7 @@ class HolidayController(Controller):
 
     @post(
         "/overrides",
-        guards=[allow(Role.admin)],
+        guards=[require(Permission.admin)],
         status_code=HTTP_201_CREATED,
         summary="Add an extra day off or working day (due dates already given stay)",
     )
@@ -337,7 +338,7 @@ class HolidayController(Controller):
 
     @delete(
         "/overrides/{override_id:int}",
-        guards=[allow(Role.admin)],
+        guards=[require(Permission.admin)],
         status_code=HTTP_204_NO_CONTENT,
         summary="Remove an override",
     )

@@ -17,6 +17,7 @@ from piccolo.custom_types import Combinable
 
 from backend.audit.services import AuditAction, AuditService
 from backend.auth.principal import Principal
+from backend.auth.roles import Permission
 from backend.clock import local_date
 from backend.context import Context
 from backend.dossiers import deadlines, rules
@@ -27,7 +28,7 @@ from schemas import dossiers as wire
 from schemas.dossiers import Standing, Status
 from schemas.errors import ErrorCode
 
-__all__ = ["DossierQueries", "InboxFilter", "standing_where"]
+__all__ = ["DossierQueries", "InboxFilter", "standing_where", "withhold"]
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,9 @@ class DossierQueries:
 
     async def get(self, principal: Principal, dossier_id: str, *, client: str = "") -> wire.Dossier:
         """One dossier with its applicant and documents, for a staff member; audited."""
-        dossier = await self.view(await self.row(principal.commune_code, dossier_id))
+        dossier = withhold(
+            principal, await self.view(await self.row(principal.commune_code, dossier_id))
+        )
         await self.audit.record(principal, AuditAction.view_dossier, dossier_id, "", client)
         return dossier
 
@@ -126,7 +129,7 @@ class DossierQueries:
             procedure_code=row["procedure_code"],
             procedure_name=row["procedure_name"],
             catalog_revision=row["catalog_revision"],
-            applicant=wire.Applicant(
+            applicant=wire.ApplicantView(
                 full_name=row["applicant_name"],
                 id_number=row["applicant_id_number"],
                 birth_date=row["applicant_birth_date"],
@@ -184,7 +187,12 @@ class DossierQueries:
             where &= standing_where(f.standing, self.today())
         if f.q:
             needle = rules.fold(f.q.strip()).replace("%", "").replace("_", "")
-            where &= Dossier.search_text.like(f"%{needle}%")
+            if principal.can(Permission.id_number) or not any(c.isdigit() for c in needle):
+                where &= Dossier.search_text.like(f"%{needle}%")
+            else:
+                # Searching by ID number would tell who holds it: a caller who may not see
+                # ID numbers finds digits in dossier codes only.
+                where &= Dossier.code.like(f"%{needle.upper()}%")
         return where
 
     async def count(self, principal: Principal, f: InboxFilter) -> int:
@@ -240,7 +248,9 @@ class DossierQueries:
         return wire.DossierPage(items=items, total=total, limit=f.limit, offset=f.offset)
 
     async def events(self, principal: Principal, dossier_id: str) -> list[wire.DossierEvent]:
-        """The dossier's custody timeline, oldest first."""
+        """The dossier's custody timeline, oldest first (postal addresses withheld from a
+        caller who may not see the applicant's details)."""
+        hide = not principal.can(Permission.applicant)
         await self.row(principal.commune_code, dossier_id)
         rows = await (
             DossierEvent.select()
@@ -258,7 +268,46 @@ class DossierQueries:
                 actor_kind=r["actor_kind"],
                 actor_name=r["actor_name"],
                 at=r["at"],
-                payload=msgspec.convert(r["payload"], wire.EventPayload),
+                payload=_payload(r["payload"], hide),
             )
             for r in rows
         ]
+
+
+def _payload(stored: dict[str, Any], hide_address: bool) -> wire.EventPayload:
+    payload = msgspec.convert(stored, wire.EventPayload)
+    if hide_address and payload.address:
+        return msgspec.structs.replace(payload, address="")
+    return payload
+
+
+def withhold(principal: Principal, dossier: wire.Dossier) -> wire.Dossier:
+    """The dossier as ``principal`` may see it (``backend.auth.roles``): the applicant's
+    details, ID number and tracking token blanked, and named in ``withheld``, for a role
+    without them. The one place a dossier is cut to its reader."""
+    applicant = dossier.applicant
+    withheld: list[str] = []
+    changes: dict[str, Any] = {}
+    if not principal.can(Permission.id_number):
+        changes["id_number"] = None
+        withheld.append("applicant.id_number")
+    if not principal.can(Permission.applicant):
+        changes |= {"birth_date": None, "gender": None, "address": None, "phone": None}
+        withheld += [f"applicant.{k}" for k in ("birth_date", "gender", "address", "phone")]
+    if not withheld and principal.can(Permission.forms):
+        return dossier
+    delivery = dossier.delivery
+    if not principal.can(Permission.applicant) and delivery.address:
+        delivery = msgspec.structs.replace(delivery, address="")
+        withheld.append("delivery.address")
+    token = dossier.tracking_token
+    if not principal.can(Permission.forms) and token is not None:
+        token = None
+        withheld.append("tracking_token")
+    return msgspec.structs.replace(
+        dossier,
+        applicant=msgspec.structs.replace(applicant, **changes),
+        delivery=delivery,
+        tracking_token=token,
+        withheld=withheld,
+    )

@@ -9,7 +9,8 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from backend.auth.principal import Principal
+from backend.auth.principal import Principal, require
+from backend.auth.roles import Permission
 from backend.errors import AppError
 from backend.reports.render import report_csv
 from backend.reports.services import ReportService
@@ -54,6 +55,7 @@ class ReportController(Controller):
 
     path = "/api/v1/reports"
     tags = ["reports"]
+    guards = [require(Permission.reports)]
     dependencies = {"report": Provide(provide_report)}
 
     @get("/timeliness", summary="Timeliness report for a period (JSON)")

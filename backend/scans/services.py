@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from backend.audit.services import AuditAction, AuditService
-from backend.auth.principal import Principal
+from backend.auth.principal import Principal, allowed
+from backend.auth.roles import Permission
 from backend.context import Context
 from backend.dossiers.tables import Dossier, DossierDocument
 from backend.errors import AppError
@@ -58,6 +59,17 @@ class ScanService:
         )
         return [ScanPage(r["document_key"], r["sha256"], r["page"], r["doc_version"]) for r in rows]
 
+    @staticmethod
+    def may_view(principal: Principal, pages: list[ScanPage], sha256: str) -> ScanPage:
+        """The page ``sha256`` of a dossier, if ``principal`` may see it: 404 unless the
+        dossier lists it, 403 without the permission for scans (the ID card's own for it)."""
+        found = [p for p in pages if p.sha256 == sha256]
+        if not found:
+            raise AppError(ErrorCode.not_found, "Không tìm thấy trang này trong hồ sơ.")
+        card = any(p.key == ID_CARD_DOCUMENT for p in found)
+        allowed(principal, Permission.id_card_scans if card else Permission.scans)
+        return found[0]
+
     async def image(
         self,
         principal: Principal,
@@ -68,8 +80,7 @@ class ScanService:
     ) -> bytes:
         """A page's image for viewing; audited. 404 unless the page belongs to the dossier."""
         pages = await self.pages(principal.commune_code, dossier_id)
-        if sha256 not in {p.sha256 for p in pages}:
-            raise AppError(ErrorCode.not_found, "Không tìm thấy trang này trong hồ sơ.")
+        self.may_view(principal, pages, sha256)
         data = await self.ctx.blobs.read(sha256)
         if size == "thumbnail":
             image = await self.cache.get_or_make("thumbnail", sha256, lambda: thumbnail(data))
@@ -80,10 +91,11 @@ class ScanService:
         await self.audit.record(principal, action, dossier_id, sha256, client)
         return image
 
-    async def cccd_warnings(self, dossier: wire.Dossier) -> list[str]:
-        """What the ID card scan's QR says against the applicant's fields, in Vietnamese."""
+    async def cccd_warnings(self, principal: Principal, dossier: wire.Dossier) -> list[str]:
+        """What the ID card scan's QR says against the applicant's fields, in Vietnamese
+        (nothing for a caller who may not see the ID card: the warnings quote it)."""
         cards = [d for d in dossier.documents if d.key == ID_CARD_DOCUMENT]
-        if not cards:
+        if not cards or not principal.can(Permission.id_card_scans):
             return []
         warnings: list[str] = []
         read_any = False

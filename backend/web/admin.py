@@ -18,7 +18,8 @@ from litestar.response import Redirect, Template
 from backend.accounts.services import AccountService
 from backend.audit.services import AuditService
 from backend.auth.middleware import form_csrf_guard
-from backend.auth.principal import allow, principal_of
+from backend.auth.principal import principal_of, require
+from backend.auth.roles import Permission
 from backend.catalog.services import CatalogService
 from backend.communes.services import CommuneService
 from backend.devices.services import DeviceService
@@ -30,7 +31,6 @@ from schemas import accounts as accounts_wire
 from schemas import catalog as catalog_wire
 from schemas import communes as communes_wire
 from schemas import dossiers as dossiers_wire
-from schemas.accounts import Role
 from schemas.communes import TeamKind
 from schemas.errors import CATALOGUE, ErrorCode
 
@@ -116,7 +116,7 @@ class AdminPages(Controller):
     include_in_schema = False
     dependencies = {"console": Provide(AdminConsole, sync_to_thread=False)}
     opt = {"csrf": "form"}
-    guards = [allow(Role.admin), form_csrf_guard]
+    guards = [require(Permission.admin), form_csrf_guard]
 
     async def _render(
         self,
@@ -366,10 +366,16 @@ class AdminPages(Controller):
         user_id: FromPath[int],
         change: FromPath[str],
     ) -> Response[Any]:
-        if change not in ("khoa", "mo"):
+        updates = {
+            "khoa": accounts_wire.UserUpdate(active=False),
+            "mo": accounts_wire.UserUpdate(active=True),
+            "cap-du-lieu-ca-nhan": accounts_wire.UserUpdate(personal_data=True),
+            "thu-du-lieu-ca-nhan": accounts_wire.UserUpdate(personal_data=False),
+        }
+        if change not in updates:
             raise AppError(ErrorCode.not_found, "Không có thao tác này.")
         principal = principal_of(request)
-        update = accounts_wire.UserUpdate(active=change == "mo")
+        update = updates[change]
 
         async def work() -> None:
             await console.accounts.update_user(principal, user_id, update)

@@ -13,7 +13,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from backend.auth.middleware import form_csrf_guard
-from backend.auth.principal import Principal, allow, client_address, principal_of
+from backend.auth.principal import Principal, client_address, principal_of, require
+from backend.auth.roles import Permission
 from backend.catalog.services import CatalogService
 from backend.communes.services import CommuneService
 from backend.dossiers.forms import printable_forms
@@ -26,14 +27,14 @@ from backend.sync.services import BatchService
 from backend.web.forms import form_fields, to_struct
 from backend.web.render import page, vn_date
 from schemas import dossiers as wire
-from schemas.accounts import Role
 from schemas.catalog import Procedure, checklist
+from schemas.cccd import ID_CARD_DOCUMENT
 from schemas.dossiers import ACTION_BODY, EVENT_LABELS, Action, Standing, Status
 from schemas.errors import CATALOGUE, ErrorCode
 
 __all__ = ["ClerkDesk", "ClerkPages", "dossier_context"]
 
-_STAFF_ACT = [allow(Role.admin, Role.clerk)]
+_STAFF_ACT = [require(Permission.act)]
 
 GROUPS: dict[str, tuple[str, InboxFilter]] = {
     "moi": ("Mới đến", InboxFilter(statuses=(Status.submitted,))),
@@ -98,7 +99,7 @@ class ClerkPages(Controller):
     path = "/ho-so"
     include_in_schema = False
     opt = {"csrf": "form"}
-    guards = [form_csrf_guard]
+    guards = [require(Permission.dossiers), form_csrf_guard]
     dependencies = DESK
 
     @get("/")
@@ -217,9 +218,8 @@ class ClerkPages(Controller):
         principal = principal_of(request)
         dossier = await desk.dossiers.get(principal, dossier_id, client=client_address(request))
         pages = await desk.scans.pages(principal.commune_code, dossier_id)
-        index = next((n for n, p in enumerate(pages) if p.sha256 == sha256), None)
-        if index is None:
-            raise AppError(ErrorCode.not_found, "Không tìm thấy trang này trong hồ sơ.")
+        desk.scans.may_view(principal, pages, sha256)
+        index = next(n for n, p in enumerate(pages) if p.sha256 == sha256)
         procedure = await desk.procedure(principal, dossier.procedure_code)
         names = {d.key: d.name for d in procedure.documents} if procedure else {}
         current = pages[index]
@@ -301,7 +301,7 @@ async def dossier_context(
     events = await desk.dossiers.events(principal, dossier_id)
     teams = {t.id: t.name for t in await desk.communes.list_teams(principal, include_inactive=True)}
     status = Status(dossier.status.code)
-    can_act = principal.role in (Role.admin, Role.clerk)
+    can_act = principal.can(Permission.act)
     actions = [
         {"action": a.value, "label": label, "button": button, "open": False}
         for a, (label, button) in ACTION_FORMS.items()
@@ -310,7 +310,7 @@ async def dossier_context(
     forms = printable_forms(dossier.code, (e.action for e in events))
     return {
         "d": dossier,
-        "warnings": await desk.scans.cccd_warnings(dossier),
+        "warnings": await desk.scans.cccd_warnings(principal, dossier),
         "checklist": checklist(documents, (p.key for p in pages)),
         "doc_names": {d.key: d.name for d in documents},
         "scan_groups": sorted(groups.items()),
@@ -318,6 +318,10 @@ async def dossier_context(
         "latest": {e.action: e for e in events},
         "actions": actions,
         "printables": [(f"/ho-so/{dossier_id}/in/{f.slug}", f.title) for f in forms],
+        "can_print": principal.can(Permission.forms),
+        "can_see_scans": principal.can(Permission.scans),
+        "can_see_card": principal.can(Permission.id_card_scans),
+        "card_key": ID_CARD_DOCUMENT,
         "team_name": teams.get(dossier.team_id) if dossier.team_id else None,
         "processing_days_known": bool(procedure and procedure.processing_days is not None),
         "flash": None,

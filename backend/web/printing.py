@@ -15,7 +15,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from backend.audit.services import AuditAction, AuditService
-from backend.auth.principal import client_address, principal_of
+from backend.auth.principal import client_address, principal_of, require
+from backend.auth.roles import Permission
 from backend.clock import Clock, local_date
 from backend.dossiers.forms import FORMS
 from backend.errors import AppError
@@ -45,6 +46,7 @@ class PrintPages(Controller):
 
     path = "/ho-so/{dossier_id:str}/in"
     include_in_schema = False
+    guards = [require(Permission.forms)]
     dependencies = DESK
 
     @get("/{form:str}")

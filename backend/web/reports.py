@@ -11,7 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from backend.auth.principal import principal_of
+from backend.auth.principal import principal_of, require
+from backend.auth.roles import Permission
 from backend.clock import Clock, local_date
 from backend.errors import AppError
 from backend.reports.services import ReportService
@@ -58,6 +59,7 @@ class ReportPages(Controller):
 
     path = "/bao-cao"
     include_in_schema = False
+    guards = [require(Permission.reports)]
 
     @get("/")
     async def report(
