@@ -19,6 +19,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backend import __version__
 from backend.accounts.controllers import AuthController, UserController
@@ -100,6 +101,17 @@ def _rate_limit(kind: str, per_minute: int) -> DefineMiddleware:
     ).middleware
 
 
+def _proxies(settings: Settings) -> list[DefineMiddleware]:
+    """The client's address and scheme from ``X-Forwarded-For`` / ``-Proto``, only when the
+    peer is one of ``TRUSTED_PROXIES`` (the rightmost address no trusted proxy added is the
+    client's), so the rate limits and the audit trail see the real address behind the proxy
+    and a forged header from anyone else changes nothing."""
+    if not settings.trusted_proxies:
+        return []
+    trusted = list(settings.trusted_proxies)
+    return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=trusted)]  # type: ignore[arg-type]
+
+
 def _cors(settings: Settings) -> CORSConfig | None:
     """Cross-origin calls from the configured origins only (none by default). Bearer tokens
     travel in a header, never a cookie, so credentials are not allowed."""
@@ -174,6 +186,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "principal": Provide(_provide_principal, sync_to_thread=False),
         },
         middleware=[
+            *_proxies(settings),
             _rate_limit("login", settings.login_attempts_per_minute),
             _rate_limit("tracking", settings.tracking_requests_per_minute),
             DefineMiddleware(

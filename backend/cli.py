@@ -248,7 +248,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # Forwarding headers are read by the app, from TRUSTED_PROXIES only (backend/app.py).
+        proxy_headers=False,
         log_level="info",
         http=UploadSafeHttpProtocol,
     )

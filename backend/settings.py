@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -81,6 +82,11 @@ class Settings:
     """Seconds an upload PATCH may receive nothing before it gives up and frees the upload
     (a half-open connection of a dropped radio link would otherwise hold it for ever)."""
 
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (``10.0.0.0/8``) of the reverse proxies whose
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; none by default, so a client
+    cannot write its own address into the audit trail or dodge the rate limits."""
+
     cors_origins: tuple[str, ...] = ()
     """Web origins (``https://portal.example``) whose pages may call the API and upload; none
     by default (the field app is served from the backend's own origin)."""
@@ -134,10 +140,27 @@ class Settings:
             max_request_body=_int(env, "MAX_REQUEST_BODY", cls.max_request_body),
             pg_pool_size=_int(env, "PG_POOL_SIZE", cls.pg_pool_size),
             upload_idle_timeout_s=_int(env, "UPLOAD_IDLE_TIMEOUT_S", cls.upload_idle_timeout_s),
+            trusted_proxies=_networks(env.get("TRUSTED_PROXIES", "")),
             cors_origins=tuple(
                 o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()
             ),
         )
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    """``TRUSTED_PROXIES``: comma-separated IP addresses or networks, each checked."""
+    found: list[str] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"TRUSTED_PROXIES must list IP addresses or networks (10.0.0.0/8), got {item!r}"
+                + ("; '*' would let any client choose its own address" if item == "*" else "")
+            ) from None
+    return tuple(found)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -14,7 +14,7 @@ from litestar.di import Provide
 from piccolo.table import Table
 
 from backend.accounts.services import AccountService
-from backend.accounts.tables import ApiToken, LoginSession, User
+from backend.accounts.tables import ApiToken, LoginSession, LoginThrottle, User
 from backend.audit.services import AuditService
 from backend.audit.tables import AuditEntry
 from backend.catalog.services import CatalogService
@@ -54,6 +54,7 @@ TABLES: tuple[type[Table], ...] = (
     User,
     LoginSession,
     ApiToken,
+    LoginThrottle,
     Procedure,
     Dossier,
     DossierDocument,

@@ -8,7 +8,7 @@ from typing import Any
 
 from msgspec import UNSET
 
-from backend.accounts.tables import ApiToken, LoginSession, User
+from backend.accounts.tables import ApiToken, LoginSession, LoginThrottle, User
 from backend.auth.principal import Principal
 from backend.auth.secrets import (
     TokenKind,
@@ -25,6 +25,11 @@ from schemas import accounts as wire
 from schemas.errors import ErrorCode
 
 __all__ = ["AccountService"]
+
+FREE_FAILURES = 3
+"""Wrong passwords a login name may get in a row before each next try must wait."""
+MAX_LOGIN_DELAY = timedelta(minutes=15)
+"""The longest wait: the delay doubles with every failure after the free ones, up to this."""
 
 _TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 """A token's ``last_used_at`` is written at most this often (not on every request)."""
@@ -83,10 +88,14 @@ class AccountService:
 
         A wrong password and an unknown or inactive user give the same error, in the same time.
         """
-        row = await User.select().where(User.username == username.strip().lower()).first()
+        name = username.strip().lower()[:64]
+        await self._check_throttle(name)
+        row = await User.select().where(User.username == name).first()
         stored_hash = row["password_hash"] if row and row["active"] else None
         if not verify_password(stored_hash, password) or row is None:
+            await self._failed(name)
             raise AppError(ErrorCode.invalid_credentials, "Sai tên đăng nhập hoặc mật khẩu.")
+        await LoginThrottle.delete().where(LoginThrottle.username == name)
         now = self.ctx.clock.now()
         token = new_token(TokenKind.session)
         csrf = secrets.token_urlsafe(32)
@@ -106,6 +115,43 @@ class AccountService:
             await LoginSession.delete().where(LoginSession.expires_at < now)
         user = _user({**row, "last_login_at": now})
         return token, wire.SessionInfo(user=user, csrf_token=csrf, expires_at=expires)
+
+    async def _check_throttle(self, name: str) -> None:
+        """429 while the name's delay after its last wrong password runs (whatever the
+        password this time: the wait is what slows a guesser down, from any address)."""
+        row = (
+            await LoginThrottle.select(LoginThrottle.blocked_until)
+            .where(LoginThrottle.username == name)
+            .first()
+        )
+        now = self.ctx.clock.now()
+        if row is None or row["blocked_until"] is None or row["blocked_until"] <= now:
+            return
+        wait = max(1, int((row["blocked_until"] - now).total_seconds() + 0.999))
+        raise AppError(
+            ErrorCode.rate_limited,
+            f"Đăng nhập sai nhiều lần liên tiếp: hãy thử lại sau {wait} giây.",
+            headers={"Retry-After": str(wait)},
+        )
+
+    async def _failed(self, name: str) -> None:
+        """Count a wrong password for ``name`` and set the wait before its next try."""
+        counted = await (
+            LoginThrottle.update({LoginThrottle.failures: LoginThrottle.failures + 1})
+            .where(LoginThrottle.username == name)
+            .returning(LoginThrottle.failures)
+        )
+        if not counted:
+            await LoginThrottle.insert(LoginThrottle(username=name, failures=1)).on_conflict(
+                action="DO NOTHING"
+            )
+            return
+        failures = counted[0]["failures"]
+        if failures > FREE_FAILURES:
+            delay = min(MAX_LOGIN_DELAY, timedelta(seconds=2 ** min(failures - FREE_FAILURES, 10)))
+            await LoginThrottle.update(
+                {LoginThrottle.blocked_until: self.ctx.clock.now() + delay}
+            ).where(LoginThrottle.username == name)
 
     async def logout(self, principal: Principal) -> None:
         """End the caller's session (a token caller has none to end)."""

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from backend.communes.tables import Commune
 
-__all__ = ["ApiToken", "LoginSession", "User"]
+__all__ = ["ApiToken", "LoginSession", "LoginThrottle", "User"]
 
 
 class User(Table, tablename="app_user"):
@@ -48,3 +57,15 @@ class ApiToken(Table, tablename="api_token"):
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class LoginThrottle(Table, tablename="login_throttle"):
+    """Failed logins per login name, shared by every worker through the database.
+
+    Kept for any name tried, existing or not, so the growing delay tells nobody which accounts
+    exist. A successful login removes the row.
+    """
+
+    username = Varchar(length=64, primary_key=True)
+    failures = Integer(default=0)
+    blocked_until = Timestamptz(null=True, default=None)
