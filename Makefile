@@ -71,9 +71,9 @@ run: $(STAMP) frontend
 test: $(STAMP) test-deps frontend
 	$(BIN)/pytest
 
-## The suite without the long kill campaigns (CI runs everything with `make test`).
+## The suite without the long kill campaigns and attack suites (CI runs everything).
 test-quick: $(STAMP) test-deps frontend
-	$(BIN)/pytest -m "not campaign"
+	$(BIN)/pytest -m "not campaign and not attack"
 
 ## ruff (lint and format check) and mypy.
 lint: $(STAMP)

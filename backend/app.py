@@ -36,6 +36,7 @@ from backend.dossiers.controllers import (
     HolidayController,
     TrackingController,
 )
+from backend.edge import EdgeMiddleware
 from backend.errors import exception_handlers
 from backend.field_app.controllers import FieldAppController
 from backend.reports.controllers import ReportController
@@ -186,6 +187,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "principal": Provide(_provide_principal, sync_to_thread=False),
         },
         middleware=[
+            EdgeMiddleware(),
             *_proxies(settings),
             _rate_limit("login", settings.login_attempts_per_minute),
             _rate_limit("tracking", settings.tracking_requests_per_minute),

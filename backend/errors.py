@@ -7,6 +7,7 @@ The codes and their statuses are the shared catalogue in ``schemas/errors.py``. 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -111,6 +112,10 @@ def _media(request: Request[Any, Any, Any], exc: MediaError) -> Response[Problem
     return problem_response(request, code, exc.detail)
 
 
+# Every text pattern of ``schemas.common`` (and no other) forbids U+200B; the error quotes it.
+_TEXT_RULE = "matching regex .*u200b"
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     errors = [
         FieldError(
@@ -120,8 +125,29 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         for item in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(item, dict)
     ]
+    text = [e for e in errors if re.search(_TEXT_RULE, e.message)]
+    if text:
+        fields = ", ".join(e.field for e in text)
+        return problem_response(
+            request,
+            ErrorCode.forbidden_characters,
+            f"Nội dung chữ không hợp lệ ở {fields}: để trống, hoặc có ký tự điều khiển, ký tự "
+            "ẩn hay quá nhiều dấu chồng lên một chữ.",
+            errors=[
+                FieldError(field=e.field, message="control, invisible or stacked characters")
+                for e in text
+            ],
+        )
     return problem_response(
         request, ErrorCode.validation_failed, "Dữ liệu gửi lên không hợp lệ.", errors=errors
+    )
+
+
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Problem]:
+    # Only decoding a request body recurses this deep: msgspec stops at the interpreter's
+    # recursion limit, before any handler ran.
+    return problem_response(
+        request, ErrorCode.malformed_json, "Nội dung JSON lồng nhau quá sâu, không đọc được."
     )
 
 
@@ -164,5 +190,6 @@ def exception_handlers() -> dict[type[Exception] | int, Any]:
         MethodNotAllowedException: _http,
         TooManyRequestsException: _http,
         HTTPException: _http,
+        RecursionError: _too_deep,
         Exception: _internal,
     }

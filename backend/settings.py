@@ -67,10 +67,11 @@ class Settings:
     """Largest scan a device may upload (tus ``Upload-Length``), in bytes."""
 
     max_open_uploads: int = 16
-    """Unfinished uploads one device may hold at once (a device sends one or two at a time)."""
+    """Unfinished uploads one device may hold at once (a device sends one or two at a time);
+    when full, its oldest uploads that hold no byte yet make room for a new one."""
 
     max_open_upload_bytes: int = 4 * 25 * 1024 * 1024
-    """Bytes one device may announce across its unfinished uploads."""
+    """Bytes one device may hold in its unfinished uploads, with the new upload's length."""
 
     max_request_body: int = 1_048_576
     """Largest JSON request body accepted, in bytes (uploads have their own limit)."""

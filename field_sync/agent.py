@@ -115,41 +115,54 @@ class Agent:
         Two uploads at once keep a slow link busy while the other waits on a reconnection, a
         HEAD after a cut, or the server finishing a blob: on a link cut every 128 KiB those
         pauses cost more than a third of the time when uploads run one after another. The
-        outbox is only touched from this thread: uploads are created (and their URLs kept)
-        before any starts, and marked done as each finishes.
+        upload threads record each upload's address in the outbox as soon as it is created
+        (a killed push resumes it), under one lock.
+
+        Each upload is created when its turn comes, not all before the first starts: the
+        server lets a device hold only so many unfinished uploads, and makes room by dropping
+        its oldest ones that hold no byte. An upload the server no longer has (expired, or
+        dropped that way) is created again and sent from the start.
         """
         total = sum(b.size for b in blobs)
         report.bytes_total += total
-        jobs: list[tuple[PendingBlob, str, int | None]] = []
-        for blob in blobs:
+        progress = _SharedProgress(self.progress, total)
+        lock = threading.Lock()
+
+        def create(blob: PendingBlob) -> str:
+            url = self.server.create_upload(blob.sha256, blob.size, blob.media_type)
+            with lock:
+                self.outbox.remember_upload(blob.sha256, url)
+            return url
+
+        def send(blob: PendingBlob) -> UploadStats:
+            stats = UploadStats()
             url, start = blob.upload_url, None
             if url is None or self.server.offset(url) is None:
-                url = self.server.create_upload(blob.sha256, blob.size, blob.media_type)
-                self.outbox.remember_upload(blob.sha256, url)
-                start = 0
-            jobs.append((blob, url, start))
-        progress = _SharedProgress(self.progress, total)
-
-        def send(job: tuple[PendingBlob, str, int | None]) -> UploadStats:
-            blob, url, start = job
-            stats = UploadStats()
-            self.server.upload(
-                url,
-                blob.path,
-                blob.size,
-                chunk=chunk,
-                stats=stats,
-                start=start,
-                on_progress=progress.for_blob(blob.sha256),
-            )
+                url, start = create(blob), 0
+            for attempt in range(2):
+                try:
+                    self.server.upload(
+                        url,
+                        blob.path,
+                        blob.size,
+                        chunk=chunk,
+                        stats=stats,
+                        start=start,
+                        on_progress=progress.for_blob(blob.sha256),
+                    )
+                except ProblemError as exc:
+                    if exc.status != 404 or attempt:
+                        raise
+                    url, start = create(blob), 0
+                else:
+                    break
+            with lock:
+                self.outbox.remember_upload(blob.sha256, url, uploaded=True)
             return stats
 
         with ThreadPoolExecutor(PARALLEL_UPLOADS) as pool:
-            futures = {pool.submit(send, job): job for job in jobs}
-            for future in as_completed(futures):
-                blob, url, _ = futures[future]
+            for future in as_completed([pool.submit(send, blob) for blob in blobs]):
                 report.upload.add(future.result())
-                self.outbox.remember_upload(blob.sha256, url, uploaded=True)
 
     def reconcile(self) -> None:
         """Settle batches the server committed though this device never heard the answer."""

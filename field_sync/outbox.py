@@ -172,7 +172,13 @@ class Outbox:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "scans").mkdir(exist_ok=True)
-        self._db = sqlite3.connect(self.folder / "outbox.sqlite3", isolation_level=None, timeout=30)
+        self._db = sqlite3.connect(
+            self.folder / "outbox.sqlite3",
+            isolation_level=None,
+            timeout=30,
+            # A push's upload threads record their uploads' addresses, under the agent's lock.
+            check_same_thread=False,
+        )
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")

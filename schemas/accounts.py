@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from schemas.common import CommuneCode
+from schemas.common import CommuneCode, Line, Name, line
 
 __all__ = [
     "ApiToken",
@@ -49,7 +49,7 @@ Password = Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
 class LoginRequest(msgspec.Struct, frozen=True):
     """Credentials for ``POST /api/v1/auth/login``."""
 
-    username: Annotated[str, msgspec.Meta(max_length=64)]
+    username: Annotated[str, line(64)]
     password: Annotated[str, msgspec.Meta(max_length=256)]
 
 
@@ -84,7 +84,7 @@ class UserCreate(msgspec.Struct, frozen=True):
     username: Username
     password: Password
     role: Role
-    full_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    full_name: Line = ""
     personal_data: bool = False
     """Grant a viewer the applicant's details, ID number and scans (an inspector)."""
 
@@ -92,7 +92,7 @@ class UserCreate(msgspec.Struct, frozen=True):
 class UserUpdate(msgspec.Struct, frozen=True):
     """Fields to change; absent fields stay as they are."""
 
-    full_name: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
+    full_name: Line | UnsetType = UNSET
     role: Role | UnsetType = UNSET
     active: bool | UnsetType = UNSET
     password: Password | UnsetType = UNSET
@@ -102,7 +102,7 @@ class UserUpdate(msgspec.Struct, frozen=True):
 class ApiTokenCreate(msgspec.Struct, frozen=True):
     """A personal API token to create for the caller."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Name
 
 
 class ApiToken(msgspec.Struct, frozen=True):

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from schemas.common import CommuneCode
+from schemas.common import CommuneCode, Line, Text, Version, line
 from schemas.errors import ErrorCode
 
 __all__ = [
@@ -47,11 +47,11 @@ ProcedureCode = Annotated[
 DocumentKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]{1,64}$", examples=["to_khai"])]
 """Stable key of a required document within its procedure (``snake_case``)."""
 
-ProcedureName = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+ProcedureName = Annotated[str, line(1000, required=True)]
 ProcessingDays = Annotated[int, msgspec.Meta(ge=0, le=365)]
 """Working days; 0 means the same day."""
 FeeVnd = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
-LongText = Annotated[str, msgspec.Meta(max_length=4000)]
+LongText = Text
 
 
 class DocumentKind(StrEnum):
@@ -78,7 +78,7 @@ class RequiredDocument(msgspec.Struct, frozen=True):
     """One document of a procedure's dossier (thành phần hồ sơ)."""
 
     key: DocumentKey
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    name: ProcedureName
     kind: DocumentKind
     required: bool = True
     """False for documents needed only in some cases."""
@@ -161,7 +161,7 @@ class ProcedureCreate(msgspec.Struct, frozen=True, kw_only=True):
 
     code: ProcedureCode
     name: ProcedureName
-    field: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    field: Line = ""
     """Lĩnh vực, e.g. Hộ tịch, Chứng thực."""
     processing_days: ProcessingDays | None = None
     """Working days from receipt to result; ``None`` where the published source is silent."""
@@ -183,7 +183,7 @@ class ProcedureUpdate(msgspec.Struct, frozen=True, kw_only=True):
     """Fields to change. ``version``, when given, must match (else 409 ``stale_version``)."""
 
     name: ProcedureName | UnsetType = UNSET
-    field: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
+    field: Line | UnsetType = UNSET
     processing_days: ProcessingDays | UnsetType | None = UNSET
     processing_note: LongText | UnsetType = UNSET
     documents: list[RequiredDocument] | UnsetType = UNSET
@@ -193,7 +193,7 @@ class ProcedureUpdate(msgspec.Struct, frozen=True, kw_only=True):
     result: LongText | UnsetType = UNSET
     legal_basis: LongText | UnsetType = UNSET
     active: bool | UnsetType = UNSET
-    version: int | UnsetType = UNSET
+    version: Version | UnsetType = UNSET
 
 
 class Procedure(ProcedureCreate, frozen=True, kw_only=True):

@@ -2,11 +2,94 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
-__all__ = ["CommuneCode", "FieldError", "Problem"]
+__all__ = [
+    "LINE_PATTERN",
+    "REQUIRED_LINE_PATTERN",
+    "REQUIRED_TEXT_PATTERN",
+    "TEXT_PATTERN",
+    "Address",
+    "CommuneCode",
+    "FieldError",
+    "Line",
+    "MediaType",
+    "Name",
+    "Problem",
+    "ShortLine",
+    "Text",
+    "Version",
+    "line",
+    "text",
+]
+
+# What no text a person types contains: C0 and C1 control characters (NUL, ESC, BEL...; a
+# multi-line text keeps tab, newline and carriage return), zero-width and bidirectional
+# formatting characters (which make "Nguyễn" and an RTL-overridden look-alike print the same),
+# and runs of more than two combining marks (Vietnamese in NFD needs at most two on a letter:
+# "ệ" is e + U+0302 + U+0323). The patterns are regular and unambiguous (each step takes one
+# base character and at most two marks), so they run in linear time and generators can
+# produce matching strings.
+_INVISIBLE = r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_MARKS = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_NOT_IN_LINE = r"\x00-\x1f\x7f-\x9f" + _INVISIBLE
+_NOT_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _INVISIBLE
+
+
+def _pattern(forbidden: str, *, required: bool) -> str:
+    step = rf"[^{forbidden}{_MARKS}][{_MARKS}]{{0,2}}"
+    first = rf"\s*[^\s{forbidden}{_MARKS}][{_MARKS}]{{0,2}}" if required else ""
+    return rf"^{first}(?:{step})*$"
+
+
+LINE_PATTERN = _pattern(_NOT_IN_LINE, required=False)
+"""One line of text: no control, invisible or stacked-mark characters."""
+REQUIRED_LINE_PATTERN = _pattern(_NOT_IN_LINE, required=True)
+"""The same, and not empty or only spaces."""
+TEXT_PATTERN = _pattern(_NOT_IN_TEXT, required=False)
+"""Several lines of text (tab, newline and carriage return allowed)."""
+REQUIRED_TEXT_PATTERN = _pattern(_NOT_IN_TEXT, required=True)
+"""The same, and not empty or only spaces."""
+
+
+def line(max_length: int, *, required: bool = False, **extra: Any) -> msgspec.Meta:
+    """The constraint of a one-line text field of at most ``max_length`` characters."""
+    return msgspec.Meta(
+        pattern=REQUIRED_LINE_PATTERN if required else LINE_PATTERN,
+        min_length=1 if required else None,
+        max_length=max_length,
+        **extra,
+    )
+
+
+def text(max_length: int, *, required: bool = False, **extra: Any) -> msgspec.Meta:
+    """The constraint of a multi-line text field of at most ``max_length`` characters."""
+    return msgspec.Meta(
+        pattern=REQUIRED_TEXT_PATTERN if required else TEXT_PATTERN,
+        min_length=1 if required else None,
+        max_length=max_length,
+        **extra,
+    )
+
+
+Name = Annotated[str, line(200, required=True)]
+"""A person's, team's or token's name: one line, not blank."""
+Line = Annotated[str, line(200)]
+"""An optional one-line text of up to 200 characters."""
+ShortLine = Annotated[str, line(100)]
+"""An optional one-line text of up to 100 characters (a receipt or tracking number)."""
+Address = Annotated[str, line(500)]
+"""An optional postal address or place, one line."""
+Text = Annotated[str, text(4000)]
+"""An optional note of several lines."""
+Version = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+"""A row's version number, sent back to detect concurrent edits."""
+MediaType = Annotated[
+    str, msgspec.Meta(pattern=r"^[a-z]+/[a-z0-9.+-]{1,80}$", examples=["image/jpeg"])
+]
+"""A media type (``image/jpeg``)."""
 
 CommuneCode = Annotated[
     str,

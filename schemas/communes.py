@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from schemas.common import CommuneCode
+from schemas.common import CommuneCode, Line, Name, Version, line
 
 __all__ = ["AgencyCode", "Commune", "CommuneUpdate", "Team", "TeamCreate", "TeamKind", "TeamUpdate"]
 
@@ -23,9 +23,9 @@ AgencyCode = Annotated[
 ]
 """Letters, digits and dots, up to 40 characters."""
 
-TeamName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+TeamName = Name
 Phone = Annotated[str, msgspec.Meta(pattern=r"^(\+?[0-9 .]{6,20})?$")]
-Address = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Address = Annotated[str, line(500, required=True)]
 
 
 class Commune(msgspec.Struct, frozen=True):
@@ -83,7 +83,7 @@ class TeamCreate(msgspec.Struct, frozen=True):
     kind: TeamKind
     name: TeamName
     cultural_house_address: Address | None = None
-    leader_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    leader_name: Line = ""
     phone: Phone = ""
 
 
@@ -93,7 +93,7 @@ class TeamUpdate(msgspec.Struct, frozen=True):
     kind: TeamKind | UnsetType = UNSET
     name: TeamName | UnsetType = UNSET
     cultural_house_address: Address | UnsetType | None = UNSET
-    leader_name: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
+    leader_name: Line | UnsetType = UNSET
     phone: Phone | UnsetType = UNSET
     active: bool | UnsetType = UNSET
-    version: int | UnsetType = UNSET
+    version: Version | UnsetType = UNSET

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 
+from schemas.common import Line, line
 from schemas.communes import Commune, Team
 
 __all__ = ["Device", "DeviceEnroll", "DeviceEnrolled", "EnrolmentCode"]
@@ -29,10 +30,10 @@ class EnrolmentCode(msgspec.Struct, frozen=True, kw_only=True):
 class DeviceEnroll(msgspec.Struct, frozen=True, kw_only=True):
     """A device's one use of an enrolment code."""
 
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    code: Annotated[str, line(40, required=True)]
+    name: Line = ""
     """What the team calls the device ("Máy tính bảng 1")."""
-    app_version: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    app_version: Annotated[str, line(40)] = ""
 
 
 class Device(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,7 +9,17 @@ from typing import Annotated
 import msgspec
 
 from schemas.catalog import DocumentKey, ProcedureCode
-from schemas.common import CommuneCode
+from schemas.common import (
+    Address,
+    CommuneCode,
+    MediaType,
+    Name,
+    ShortLine,
+    Text,
+    Version,
+    line,
+    text,
+)
 
 __all__ = [
     "ACTION_BODY",
@@ -71,10 +81,8 @@ IdNumber = Annotated[
     str, msgspec.Meta(pattern=r"^\d{12}$", description="12-digit citizen ID (CCCD) number.")
 ]
 Sha256 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Phone = Annotated[str, msgspec.Meta(pattern=r"^(\+?[0-9 .]{6,20})?$")]
-Text = Annotated[str, msgspec.Meta(max_length=4000)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+Reason = Annotated[str, text(4000, required=True)]
 Money = Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000_000)]
 
 
@@ -264,7 +272,7 @@ class Applicant(msgspec.Struct, frozen=True, kw_only=True):
     id_number: IdNumber
     birth_date: date | None = None
     gender: Gender | None = None
-    address: Text = ""
+    address: Address = ""
     phone: Phone = ""
 
 
@@ -288,14 +296,14 @@ class DocumentRef(msgspec.Struct, frozen=True, kw_only=True):
     sha256: Sha256
     """Content address of the scan in the blob store."""
     page: Annotated[int, msgspec.Meta(ge=1, le=500)] = 1
-    media_type: Annotated[str, msgspec.Meta(max_length=100)] = "image/jpeg"
+    media_type: MediaType = "image/jpeg"
 
 
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     """Where the result goes; a postal address is needed for ``post``."""
 
     method: DeliveryMethod = DeliveryMethod.counter
-    address: Text = ""
+    address: Address = ""
 
 
 class DossierCreate(msgspec.Struct, frozen=True, kw_only=True):
@@ -410,7 +418,7 @@ class DossierEvent(msgspec.Struct, frozen=True, kw_only=True):
 class VersionCheck(msgspec.Struct, frozen=True, kw_only=True):
     """Optional optimistic-concurrency guard carried by every action."""
 
-    version: int | None = None
+    version: Version | None = None
     """When given, must equal the dossier's version (else 409 ``stale_version``)."""
 
 
@@ -477,28 +485,28 @@ class RequestFee(VersionCheck, frozen=True, kw_only=True):
 class RecordPayment(VersionCheck, frozen=True, kw_only=True):
     """The fee was paid; processing resumes."""
 
-    receipt_number: Annotated[str, msgspec.Meta(max_length=100)] = ""
-    method: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    receipt_number: ShortLine = ""
+    method: ShortLine = ""
 
 
 class Resolve(VersionCheck, frozen=True, kw_only=True):
     """Processing finished with a result."""
 
-    result_summary: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    result_summary: Reason
 
 
 class ReturnResult(VersionCheck, frozen=True, kw_only=True):
     """The result was handed over, at the counter or by post (with its tracking number)."""
 
     channel: DeliveryMethod
-    postal_tracking: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    postal_tracking: ShortLine = ""
 
 
 class Extend(VersionCheck, frozen=True, kw_only=True):
     """Apology and a new due date (Mẫu 04)."""
 
     new_due_date: date
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    reason: Reason
 
 
 ACTION_BODY: dict[Action, type[VersionCheck]] = {
@@ -591,7 +599,7 @@ class SatisfactionCreate(msgspec.Struct, frozen=True, kw_only=True):
     """One rating of a dossier (only one is kept per dossier)."""
 
     level: SatisfactionLevel
-    comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    comment: Annotated[str, text(2000)] = ""
 
 
 class TrackingInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -625,7 +633,7 @@ class HolidayOverrideCreate(msgspec.Struct, frozen=True, kw_only=True):
 
     day: date
     kind: HolidayKind
-    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    note: Annotated[str, line(500)] = ""
 
 
 class HolidayOverride(HolidayOverrideCreate, frozen=True, kw_only=True):

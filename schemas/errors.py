@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
 
     malformed_json = "malformed_json"
     validation_failed = "validation_failed"
+    forbidden_characters = "forbidden_characters"
     unsupported_media_type = "unsupported_media_type"
     body_too_large = "body_too_large"
     invalid_credentials = "invalid_credentials"
@@ -77,6 +78,9 @@ class ErrorSpec:
 CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.malformed_json: ErrorSpec(400, "Request body is not valid JSON"),
     ErrorCode.validation_failed: ErrorSpec(422, "Request values are invalid"),
+    ErrorCode.forbidden_characters: ErrorSpec(
+        422, "Text holds control or invisible characters, or is blank"
+    ),
     ErrorCode.unsupported_media_type: ErrorSpec(415, "Unsupported media type"),
     ErrorCode.body_too_large: ErrorSpec(413, "Request body too large"),
     ErrorCode.invalid_credentials: ErrorSpec(401, "Wrong username or password"),

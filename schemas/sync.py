@@ -10,6 +10,7 @@ import msgspec
 
 from schemas.catalog import Procedure, ProcedureCode
 from schemas.cccd import CCCD_RULES, CccdRules
+from schemas.common import Address, MediaType, Text, line, text
 from schemas.communes import Commune, Team
 from schemas.dossiers import (
     EVENT_LABELS,
@@ -224,8 +225,8 @@ class BlobRef(msgspec.Struct, frozen=True, kw_only=True):
     """A blob the batch's dossiers refer to."""
 
     sha256: Sha256
-    size: Annotated[int, msgspec.Meta(ge=1)]
-    media_type: Annotated[str, msgspec.Meta(max_length=100)]
+    size: Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+    media_type: MediaType
 
 
 class NewDossier(msgspec.Struct, frozen=True, kw_only=True, tag="dossier"):
@@ -233,15 +234,15 @@ class NewDossier(msgspec.Struct, frozen=True, kw_only=True, tag="dossier"):
 
     id: Ulid
     procedure_code: ProcedureCode
-    catalog_revision: Annotated[int, msgspec.Meta(ge=0)] = 0
+    catalog_revision: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] = 0
     applicant: Applicant
     consent: bool
     documents: list[DocumentRef]
     captured_at: datetime
-    capture_place: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    capture_place: Address = ""
     delivery: Delivery = msgspec.field(default_factory=Delivery)
-    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
-    cccd_qr: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    note: Text = ""
+    cccd_qr: Annotated[str, line(1000)] = ""
     """The ID card QR's text as the device decoded it, for the server's cross-check."""
 
 
@@ -249,9 +250,9 @@ class Supplement(msgspec.Struct, frozen=True, kw_only=True, tag="supplement"):
     """Documents a citizen brought after a supplement request."""
 
     dossier_id: Ulid | None = None
-    dossier_code: Annotated[str, msgspec.Meta(max_length=60)] | None = None
+    dossier_code: Annotated[str, line(60)] | None = None
     documents: Annotated[list[DocumentRef], msgspec.Meta(min_length=1)]
-    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    note: Text = ""
 
 
 class Rating(msgspec.Struct, frozen=True, kw_only=True, tag="rating"):
@@ -259,7 +260,7 @@ class Rating(msgspec.Struct, frozen=True, kw_only=True, tag="rating"):
 
     dossier_id: Ulid
     level: SatisfactionLevel
-    comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    comment: Annotated[str, text(2000)] = ""
 
 
 class DeliveryChange(msgspec.Struct, frozen=True, kw_only=True, tag="delivery"):

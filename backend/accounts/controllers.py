@@ -7,13 +7,14 @@ from typing import Any
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.services import AccountService
 from backend.auth.middleware import SESSION_COOKIE
-from backend.auth.principal import Principal, require
+from backend.auth.principal import Principal, require, staff_only
 from backend.auth.roles import Permission
+from backend.params import RowId
 from backend.settings import Settings
 from schemas import accounts as wire
 
@@ -38,6 +39,7 @@ class AuthController(Controller):
     """Login sessions and the caller's own tokens."""
 
     path = "/api/v1/auth"
+    guards = [staff_only]
     tags = ["auth"]
 
     @post(
@@ -101,7 +103,7 @@ class AuthController(Controller):
         self,
         accounts: NamedDependency[AccountService],
         principal: NamedDependency[Principal],
-        token_id: FromPath[int],
+        token_id: RowId,
     ) -> Response[None]:
         await accounts.revoke_api_token(principal, token_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)
@@ -134,7 +136,7 @@ class UserController(Controller):
         self,
         accounts: NamedDependency[AccountService],
         principal: NamedDependency[Principal],
-        user_id: FromPath[int],
+        user_id: RowId,
     ) -> wire.User:
         return await accounts.get_user(principal, user_id)
 
@@ -143,7 +145,7 @@ class UserController(Controller):
         self,
         accounts: NamedDependency[AccountService],
         principal: NamedDependency[Principal],
-        user_id: FromPath[int],
+        user_id: RowId,
         data: JSONBody[wire.UserUpdate],
     ) -> wire.User:
         return await accounts.update_user(principal, user_id, data)

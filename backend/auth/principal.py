@@ -20,8 +20,10 @@ __all__ = [
     "allowed",
     "client_address",
     "device_of",
+    "devices_only",
     "principal_of",
     "require",
+    "staff_only",
 ]
 
 
@@ -106,3 +108,17 @@ def allowed(principal: Principal, permission: Permission) -> None:
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The caller's address as the server saw it (for the audit trail)."""
     return connection.client.host if connection.client else ""
+
+
+def staff_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """A guard for the staff routes without a permission of their own: a device is refused
+    before its body is even read (403), an anonymous caller with 401. Public routes of the
+    same controller (``exclude_from_auth``) pass."""
+    if not handler.opt.get("exclude_from_auth"):
+        principal_of(connection)
+
+
+def devices_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """A guard for the device routes: staff are refused before the body is read (403)."""
+    if not handler.opt.get("exclude_from_auth"):
+        device_of(connection)

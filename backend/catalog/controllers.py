@@ -6,12 +6,13 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
-from backend.auth.principal import Principal, require
+from backend.auth.principal import Principal, require, staff_only
 from backend.auth.roles import Permission
 from backend.catalog.services import CatalogService
+from backend.params import MaybeCursor, RowId
 from schemas import catalog as wire
 
 __all__ = ["ProcedureController"]
@@ -27,6 +28,7 @@ class ProcedureController(Controller):
     """The caller's commune's procedures: every role reads, admins write."""
 
     path = "/api/v1/procedures"
+    guards = [staff_only]
     tags = ["catalog"]
 
     @get(
@@ -41,7 +43,7 @@ class ProcedureController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
-        since_revision: FromQuery[int | None] = None,
+        since_revision: MaybeCursor = None,
         include_inactive: FromQuery[bool] = False,
     ) -> Response[list[wire.Procedure] | None]:
         revision = await catalog.revision(principal.commune_code)
@@ -92,7 +94,7 @@ class ProcedureController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
-        procedure_id: FromPath[int],
+        procedure_id: RowId,
     ) -> wire.Procedure:
         return await catalog.get(principal, procedure_id)
 
@@ -101,7 +103,7 @@ class ProcedureController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
-        procedure_id: FromPath[int],
+        procedure_id: RowId,
         data: JSONBody[wire.ProcedureUpdate],
     ) -> wire.Procedure:
         return await catalog.update(principal, procedure_id, data)
@@ -116,7 +118,7 @@ class ProcedureController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         principal: NamedDependency[Principal],
-        procedure_id: FromPath[int],
+        procedure_id: RowId,
     ) -> Response[None]:
         await catalog.retire(principal, procedure_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.auth.principal import Principal, require
+from backend.auth.principal import Principal, require, staff_only
 from backend.auth.roles import Permission
 from backend.communes.services import CommuneService
+from backend.params import RowId
 from schemas import communes as wire
 
 __all__ = ["CommuneController", "TeamController"]
@@ -21,6 +22,7 @@ class CommuneController(Controller):
     """The caller's own commune."""
 
     path = "/api/v1/commune"
+    guards = [staff_only]
     tags = ["communes"]
 
     @get("/", summary="The caller's commune")
@@ -43,6 +45,7 @@ class TeamController(Controller):
     """Field teams of the caller's commune: every role reads, admins write."""
 
     path = "/api/v1/teams"
+    guards = [staff_only]
     tags = ["teams"]
 
     @get("/", summary="Teams of the commune")
@@ -68,7 +71,7 @@ class TeamController(Controller):
         self,
         communes: NamedDependency[CommuneService],
         principal: NamedDependency[Principal],
-        team_id: FromPath[int],
+        team_id: RowId,
     ) -> wire.Team:
         return await communes.get_team(principal, team_id)
 
@@ -77,7 +80,7 @@ class TeamController(Controller):
         self,
         communes: NamedDependency[CommuneService],
         principal: NamedDependency[Principal],
-        team_id: FromPath[int],
+        team_id: RowId,
         data: JSONBody[wire.TeamUpdate],
     ) -> wire.Team:
         return await communes.update_team(principal, team_id, data)
@@ -92,7 +95,7 @@ class TeamController(Controller):
         self,
         communes: NamedDependency[CommuneService],
         principal: NamedDependency[Principal],
-        team_id: FromPath[int],
+        team_id: RowId,
     ) -> Response[None]:
         await communes.deactivate_team(principal, team_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)

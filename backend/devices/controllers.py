@@ -13,6 +13,7 @@ from backend.auth.principal import Principal, require
 from backend.auth.roles import Permission
 from backend.communes.services import CommuneService
 from backend.devices.services import DeviceService
+from backend.params import RowId
 from schemas import devices as wire
 
 __all__ = ["DeviceController", "EnrolmentController"]
@@ -38,7 +39,7 @@ class EnrolmentController(Controller):
         request: Request[Any, Any, Any],
         devices: NamedDependency[DeviceService],
         principal: Who,
-        team_id: FromPath[int],
+        team_id: RowId,
     ) -> wire.EnrolmentCode:
         server = str(request.base_url).rstrip("/")
         return await devices.issue_code(principal, team_id, server)

@@ -9,12 +9,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.auth.principal import Principal, client_address, require
+from backend.auth.principal import Principal, client_address, require, staff_only
 from backend.auth.roles import Permission
 from backend.dossiers.calendar import CalendarService
 from backend.dossiers.lifecycle import Actor, DossierLifecycle
 from backend.dossiers.queries import DossierQueries, InboxFilter
 from backend.dossiers.tracking import TrackingService
+from backend.params import MaybeRowId, Offset, RowId
 from schemas import dossiers as wire
 from schemas.dossiers import Action, Standing, Status
 
@@ -48,7 +49,7 @@ class DossierController(Controller):
         dossiers: Queries,
         principal: Who,
         status: FromQuery[list[int] | None] = None,
-        team_id: FromQuery[int | None] = None,
+        team_id: MaybeRowId = None,
         procedure_code: FromQuery[str | None] = None,
         channel: FromQuery[wire.Channel | None] = None,
         standing: FromQuery[Standing | None] = None,
@@ -57,7 +58,7 @@ class DossierController(Controller):
         ] = None,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> wire.DossierPage:
         statuses = [Status(s) for s in status or [] if s in Status._value2member_map_]
         if overdue:
@@ -308,6 +309,7 @@ class HolidayController(Controller):
     """The commune's working-day calendar: every role reads, admins add overrides."""
 
     path = "/api/v1/holidays"
+    guards = [staff_only]
     tags = ["holidays"]
 
     @get("/", summary="National holidays, make-up working days and overrides of a year")
@@ -343,7 +345,7 @@ class HolidayController(Controller):
         summary="Remove an override",
     )
     async def delete_override(
-        self, calendars: Calendars, principal: Who, override_id: FromPath[int]
+        self, calendars: Calendars, principal: Who, override_id: RowId
     ) -> Response[None]:
         await calendars.delete_override(principal, override_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)

@@ -9,7 +9,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
-from backend.auth.principal import DevicePrincipal, device_of
+from backend.auth.principal import DevicePrincipal, device_of, devices_only
+from backend.params import Cursor
 from backend.sync.services import BatchService, SyncService
 from schemas import sync as wire
 
@@ -24,6 +25,7 @@ class SyncController(Controller):
     """Endpoints for enrolled devices (``Authorization: Bearer ldd_...``)."""
 
     path = "/api/v1/sync"
+    guards = [devices_only]
     tags = ["sync"]
     dependencies = {"device": Provide(_provide_device, sync_to_thread=False)}
 
@@ -80,7 +82,7 @@ class SyncController(Controller):
         self,
         sync: NamedDependency[SyncService],
         device: NamedDependency[DevicePrincipal],
-        since: Annotated[int, QueryParameter(ge=0)] = 0,
+        since: Cursor = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> wire.ChangePage:
         return await sync.changes(device, since, limit)

@@ -13,7 +13,8 @@ from litestar.enums import HttpMethod
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.auth.principal import DevicePrincipal, device_of
+from backend.auth.principal import DevicePrincipal, device_of, devices_only
+from backend.errors import AppError
 from backend.settings import Settings
 from backend.sync.uploads import (
     TUS_EXTENSIONS,
@@ -79,7 +80,9 @@ class UploadController(Controller):
     termination; ``X-HTTP-Method-Override`` for networks whose proxies pass only GET and POST."""
 
     path = "/api/v1/uploads"
+    guards = [devices_only]
     tags = ["uploads"]
+    opt = {"body": "tus"}
     dependencies = {"device": Provide(_provide_device, sync_to_thread=False)}
 
     @route(
@@ -114,11 +117,20 @@ class UploadController(Controller):
         self, request: Request[Any, Any, Any], uploads: NamedDependency[UploadService], device: Dev
     ) -> Response[None]:
         metadata = parse_metadata(request.headers.get("upload-metadata"))
-        state = await uploads.create(device, _whole(request, "Upload-Length"), metadata)
+        length = _whole(request, "Upload-Length")
+        sent = request.headers.get("content-length", "")
+        if _has_body(request) and sent.isascii() and sent.isdigit() and int(sent) > length:
+            raise tus_error(ErrorCode.blob_too_large, "the body is longer than Upload-Length")
+        state = await uploads.create(device, length, metadata)
         if _has_body(request):
-            state = await uploads.append(
-                device, state.id, 0, request.stream(), request.headers.get("upload-checksum")
-            )
+            try:
+                state = await uploads.append(
+                    device, state.id, 0, request.stream(), request.headers.get("upload-checksum")
+                )
+            except AppError:
+                # The answer carries no Location: nobody could resume this upload.
+                await uploads.terminate(device, state.id)
+                raise
         location = f"{str(request.base_url).rstrip('/')}/api/v1/uploads/{state.id}"
         return Response(
             None,

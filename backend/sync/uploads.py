@@ -263,20 +263,29 @@ class UploadService:
         return UploadState(upload_id, 0, length, now + UPLOAD_TTL, sha256)
 
     async def _check_open(self, device: DevicePrincipal, length: int) -> None:
-        """A device may keep only so many unfinished uploads, and so many bytes announced in
-        them, so one device cannot fill the server's disk with uploads it never finishes."""
+        """A device may keep only so many unfinished uploads, and so many bytes in them, so
+        one device cannot fill the server's disk with uploads it never finishes.
+
+        Over a weak link a creation's answer is often lost and the device creates again: the
+        orphan never receives a byte. So when the count is reached, the device's oldest
+        uploads that hold no byte yet make room (a device resuming one of them is answered
+        404 and creates it anew); only uploads holding bytes are refused room.
+        """
         settings = self.ctx.settings
         rows = [
             r
-            for r in await Upload.select(Upload.offset, Upload.length).where(
-                (Upload.device == device.device_id) & (Upload.expires_at > self.ctx.clock.now())
-            )
+            for r in await Upload.select(Upload.id, Upload.offset, Upload.length)
+            .where((Upload.device == device.device_id) & (Upload.expires_at > self.ctx.clock.now()))
+            .order_by(Upload.created_at)
             if r["offset"] < r["length"]
         ]
-        if (
-            len(rows) >= settings.max_open_uploads
-            or sum(r["length"] for r in rows) + length > settings.max_open_upload_bytes
-        ):
+        excess = len(rows) - settings.max_open_uploads + 1
+        for empty in [r for r in rows if r["offset"] == 0][: max(0, excess)]:
+            async with self._hold(empty["id"]):
+                await self._discard(empty["id"])
+            rows.remove(empty)
+        held = sum(r["offset"] for r in rows)
+        if len(rows) >= settings.max_open_uploads or held + length > settings.max_open_upload_bytes:
             refused = tus_error(
                 ErrorCode.too_many_uploads,
                 f"Thiết bị đang có {len(rows)} lượt tải lên chưa xong: hãy gửi nốt hoặc huỷ "

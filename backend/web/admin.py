@@ -25,6 +25,7 @@ from backend.communes.services import CommuneService
 from backend.devices.services import DeviceService
 from backend.dossiers.calendar import CalendarService
 from backend.errors import AppError
+from backend.params import MaybeRowId, RowId, row_id
 from backend.web.forms import form_fields, to_struct
 from backend.web.render import page
 from schemas import accounts as accounts_wire
@@ -203,7 +204,7 @@ class AdminPages(Controller):
         request: Request[Any, Any, Any],
         console: Console,
         xong: FromQuery[str] = "",
-        sua: FromQuery[int | None] = None,
+        sua: MaybeRowId = None,
     ) -> Template:
         section = request.url.path.rstrip("/").rsplit("/", 1)[-1]
         editing = None
@@ -232,7 +233,7 @@ class AdminPages(Controller):
 
     @post("/to/{team_id:int}/ngung")
     async def deactivate_team(
-        self, request: Request[Any, Any, Any], console: Console, team_id: FromPath[int]
+        self, request: Request[Any, Any, Any], console: Console, team_id: RowId
     ) -> Response[Any]:
         principal = principal_of(request)
         await console.communes.deactivate_team(principal, team_id)
@@ -244,11 +245,11 @@ class AdminPages(Controller):
     async def enrolment_code(self, request: Request[Any, Any, Any], console: Console) -> Template:
         principal = principal_of(request)
         form = await request.form()
-        team = form.get("team_id", "")
-        if not isinstance(team, str) or not team.isdigit():
+        team = row_id(form.get("team_id", ""))
+        if team is None:
             raise AppError(ErrorCode.validation_failed, "Hãy chọn một tổ.")
         server = str(request.base_url).rstrip("/")
-        issued = await console.devices.issue_code(principal, int(team), server)
+        issued = await console.devices.issue_code(principal, team, server)
         qr = segno.make(issued.qr_payload, error="m")
         return await self._render(
             request,
@@ -273,7 +274,10 @@ class AdminPages(Controller):
     ) -> Response[Any]:
         principal = principal_of(request)
         data = form_fields(await request.form())
-        procedure_id = data.pop("id", None)
+        raw_id = data.pop("id", None)
+        procedure_id = row_id(raw_id)
+        if raw_id is not None and procedure_id is None:
+            raise AppError(ErrorCode.not_found, "Không tìm thấy thủ tục.")
         data["documents"] = parse_documents(data.pop("documents", ""))
 
         async def work() -> None:
@@ -286,14 +290,14 @@ class AdminPages(Controller):
                 data.setdefault("processing_days", None)
                 data.setdefault("fee_vnd", None)
                 await console.catalog.update(
-                    principal, int(procedure_id), to_struct(data, catalog_wire.ProcedureUpdate)
+                    principal, procedure_id, to_struct(data, catalog_wire.ProcedureUpdate)
                 )
 
         return await self._guarded(request, console, "thu-tuc", work(), "luu-thu-tuc")
 
     @post("/thu-tuc/{procedure_id:int}/ngung")
     async def retire_procedure(
-        self, request: Request[Any, Any, Any], console: Console, procedure_id: FromPath[int]
+        self, request: Request[Any, Any, Any], console: Console, procedure_id: RowId
     ) -> Response[Any]:
         await console.catalog.retire(principal_of(request), procedure_id)
         return Redirect("/quan-tri/thu-tuc?xong=ngung", status_code=303)
@@ -339,7 +343,7 @@ class AdminPages(Controller):
 
     @post("/ngay-nghi/{override_id:int}/xoa")
     async def delete_override(
-        self, request: Request[Any, Any, Any], console: Console, override_id: FromPath[int]
+        self, request: Request[Any, Any, Any], console: Console, override_id: RowId
     ) -> Response[Any]:
         await console.calendars.delete_override(principal_of(request), override_id)
         return Redirect("/quan-tri/ngay-nghi?xong=xoa", status_code=303)
@@ -363,7 +367,7 @@ class AdminPages(Controller):
         self,
         request: Request[Any, Any, Any],
         console: Console,
-        user_id: FromPath[int],
+        user_id: RowId,
         change: FromPath[str],
     ) -> Response[Any]:
         updates = {

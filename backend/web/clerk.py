@@ -22,6 +22,7 @@ from backend.dossiers.lifecycle import Actor, DossierLifecycle
 from backend.dossiers.queries import DossierQueries, InboxFilter
 from backend.dossiers.states import ALLOWED
 from backend.errors import AppError
+from backend.params import Count, row_id
 from backend.scans.services import ScanPage, ScanService
 from backend.sync.services import BatchService
 from backend.web.forms import form_fields, to_struct
@@ -112,11 +113,11 @@ class ClerkPages(Controller):
         to: FromQuery[str] = "",
         thu_tuc: FromQuery[str] = "",
         kenh: FromQuery[str] = "",
-        trang: FromQuery[int] = 1,
+        trang: Count = 1,
     ) -> Template:
         principal = principal_of(request)
         group = nhom if nhom in GROUPS else "moi"
-        team_id = int(to) if to.isdigit() else None
+        team_id = row_id(to)
         channel = wire.Channel(kenh) if kenh in wire.Channel.__members__ else None
         page_number = max(1, trang)
         chosen = replace(
@@ -207,7 +208,7 @@ class ClerkPages(Controller):
             return page(request, "dossier.html", status_code=CATALOGUE[exc.code].status, **context)
         return Redirect(f"/ho-so/{dossier_id}?xong={chosen.value}", status_code=303)
 
-    @get("/{dossier_id:str}/xem/{sha256:str}")
+    @get("/{dossier_id:str}/xem/{sha256:str}", guards=[require(Permission.scans)])
     async def viewer(
         self,
         request: Request[Any, Any, Any],
@@ -233,7 +234,7 @@ class ClerkPages(Controller):
             next=pages[index + 1].sha256 if index + 1 < len(pages) else None,
         )
 
-    @get("/{dossier_id:str}/anh/{sha256:str}")
+    @get("/{dossier_id:str}/anh/{sha256:str}", guards=[require(Permission.scans)])
     async def scan(
         self,
         request: Request[Any, Any, Any],
@@ -243,7 +244,7 @@ class ClerkPages(Controller):
     ) -> Response[bytes]:
         return await _image(request, scans, dossier_id, sha256, "full")
 
-    @get("/{dossier_id:str}/anh/{sha256:str}/nho")
+    @get("/{dossier_id:str}/anh/{sha256:str}/nho", guards=[require(Permission.scans)])
     async def thumbnail(
         self,
         request: Request[Any, Any, Any],

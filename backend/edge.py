@@ -1,0 +1,71 @@
+"""Input rules applied to every request before any handler: one place for what no route takes.
+
+- A path or query string holding control characters (``%00``, ``%1B``...) or invisible
+  formatting characters is refused (422 ``forbidden_characters``): they reach no database,
+  where PostgreSQL would fail on NUL and SQLite would store it.
+- A request body to the JSON API must say it is JSON (415 ``unsupported_media_type``). A
+  cross-site ``<form enctype="text/plain">`` cannot send a JSON body the API would parse (login
+  CSRF). Routes with their own body format (tus uploads) mark it with ``opt={"body": ...}``.
+
+Text fields inside JSON bodies are held to the same rule by their schema types
+(``schemas.common.line`` and ``text``); a JSON body nested too deep is a 400 (``errors.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from backend.errors import AppError
+from schemas.errors import ErrorCode
+
+__all__ = ["EdgeMiddleware"]
+
+_FORBIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+_JSON = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
+
+
+class EdgeMiddleware(ASGIMiddleware):
+    """The checks above, for every HTTP request that reached a route."""
+
+    scopes = ("http",)  # type: ignore[assignment]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        for part, name in ((raw_path, "đường dẫn"), (query, "tham số")):
+            if _FORBIDDEN.search(unquote(part.decode("utf-8", "replace").replace("+", " "))):
+                raise AppError(
+                    ErrorCode.forbidden_characters,
+                    f"Có ký tự điều khiển hoặc ký tự ẩn trong {name} của yêu cầu.",
+                )
+        if scope["path"].startswith("/api/") and _has_body(scope):
+            handler: Any = scope.get("route_handler")
+            kind = handler.opt.get("body", "json") if handler is not None else "json"
+            content_type = _header(scope, b"content-type")
+            if kind == "json" and not _JSON.match(content_type):
+                raise AppError(
+                    ErrorCode.unsupported_media_type,
+                    "Nội dung gửi lên phải là JSON (Content-Type: application/json).",
+                )
+        await next_app(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def _has_body(scope: Scope) -> bool:
+    length = _header(scope, b"content-length").strip()
+    if length:
+        return length != "0"
+    return bool(_header(scope, b"transfer-encoding"))
