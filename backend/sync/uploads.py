@@ -282,6 +282,11 @@ class UploadService:
         excess = len(rows) - settings.max_open_uploads + 1
         for empty in [r for r in rows if r["offset"] == 0][: max(0, excess)]:
             async with self._hold(empty["id"]):
+                # Held, it is not being written: a PATCH that was receiving its first bytes
+                # has recorded them by now, and such an upload is not empty any more.
+                still = await Upload.select(Upload.offset).where(Upload.id == empty["id"]).first()
+                if still is not None and still["offset"] > 0:
+                    continue
                 await self._discard(empty["id"])
             rows.remove(empty)
         held = sum(r["offset"] for r in rows)
