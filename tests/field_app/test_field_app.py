@@ -155,6 +155,9 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         await page.get_by_label("Người dân đánh giá").select_option("satisfied")
         await page.get_by_role("button", name="Lưu đánh giá").click()
         await expect(page.get_by_role("heading", name="Hồ sơ trên máy")).to_be_visible()
+        # The rating goes at once; its push ends before the next form is tried (a push that
+        # ends re-renders the page, which would clear that form's message).
+        await expect(page.get_by_role("button", name="Gửi và nhận tin", exact=True)).to_be_enabled()
         # Later still, the household asks for the result by post.
         await page.locator(f"a[href='#/ho-so/{target['id']}']").click()
         address = page.get_by_label("nhận kết quả qua bưu chính tại địa chỉ")
