@@ -36,7 +36,7 @@ from backend.dossiers.controllers import (
     HolidayController,
     TrackingController,
 )
-from backend.edge import EdgeMiddleware
+from backend.edge import EdgeMiddleware, answer_headers
 from backend.errors import exception_handlers
 from backend.field_app.controllers import FieldAppController
 from backend.reports.controllers import ReportController
@@ -199,6 +199,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             ),
         ],
         exception_handlers=exception_handlers(),
+        before_send=[answer_headers],
         cors_config=_cors(settings),
         lifespan=[lifespan],
         request_max_body_size=settings.max_request_body,

@@ -250,6 +250,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         workers=workers,
         # Forwarding headers are read by the app, from TRUSTED_PROXIES only (backend/app.py).
         proxy_headers=False,
+        # The app writes the access log (backend/edge.py): no query strings, with a request id.
+        access_log=False,
         log_level="info",
         http=UploadSafeHttpProtocol,
     )

@@ -28,6 +28,7 @@ from schemas.common import FieldError, Problem
 from schemas.errors import CATALOGUE, ErrorCode
 
 __all__ = [
+    "NOT_PAGES",
     "AppError",
     "exception_handlers",
     "is_page_request",
@@ -92,12 +93,13 @@ def problem_response(
     )
 
 
-_NOT_PAGES = ("/api/", "/schema", "/health", "/ready", "/static/", "/thiet-bi/")
+NOT_PAGES = ("/api/", "/schema", "/health", "/ready", "/static/", "/thiet-bi")
+"""Path prefixes that are not staff or public pages (the API, the docs, files, the field app)."""
 
 
 def is_page_request(request: Request[Any, Any, Any]) -> bool:
     """Whether the caller is a browser on the web pages (they get HTML errors, not JSON)."""
-    return not request.url.path.startswith(_NOT_PAGES)
+    return not request.url.path.startswith(NOT_PAGES)
 
 
 def _app_error(request: Request[Any, Any, Any], exc: AppError) -> Response[Problem]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright, expect
 
 from backend.settings import Settings
 from media.store import LocalBlobStore
@@ -153,11 +153,18 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         # The household's rating, given later, from the dossier's page.
         await page.locator(f"a[href='#/ho-so/{target['id']}']").click()
         await page.get_by_label("Người dân đánh giá").select_option("satisfied")
+        # The rating goes at once, over a slow link: its push is still running while the next
+        # form is tried, and ending it must not wipe what that form says.
+        slow_link = asyncio.Event()
+
+        async def hold(route: Route) -> None:
+            await slow_link.wait()
+            await route.continue_()
+
+        await page.route("**/api/v1/sync/batches", hold)
         await page.get_by_role("button", name="Lưu đánh giá").click()
         await expect(page.get_by_role("heading", name="Hồ sơ trên máy")).to_be_visible()
-        # The rating goes at once; its push ends before the next form is tried (a push that
-        # ends re-renders the page, which would clear that form's message).
-        await expect(page.get_by_role("button", name="Gửi và nhận tin", exact=True)).to_be_enabled()
+        await expect(page.locator("#net")).to_have_text("Có mạng · đang gửi…")
         # Later still, the household asks for the result by post.
         await page.locator(f"a[href='#/ho-so/{target['id']}']").click()
         address = page.get_by_label("nhận kết quả qua bưu chính tại địa chỉ")
@@ -165,6 +172,10 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         await address.fill("")
         await page.get_by_role("button", name="Lưu yêu cầu gửi bưu chính").click()
         await expect(page.locator("#message")).to_contain_text("cần địa chỉ nhận")
+        slow_link.set()  # the held request goes on, and any later one at once
+        await expect(page.locator("#net")).to_have_text("Có mạng", timeout=30_000)
+        await expect(page.locator("#message")).to_contain_text("cần địa chỉ nhận")
+        await expect(address).to_have_value("")
         await address.fill("Số 5, thôn Nam, xã Cô Tô")
         await page.get_by_role("button", name="Lưu yêu cầu gửi bưu chính").click()
         await expect(page.get_by_role("heading", name="Hồ sơ trên máy")).to_be_visible()

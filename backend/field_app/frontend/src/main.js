@@ -18,22 +18,35 @@ let busy = false;
 let again = false;
 let touched = false; // the person has typed or chosen something on this page
 let editing = false;
+let routes = 0; // each route() takes the next number; only the newest may draw
 
 // --- shell -------------------------------------------------------------------------------------
 
-function show(html) {
+/** Draw a view, unless it is stale: a newer route began while this one read the store, or (for a
+ * refresh in the background) the person has typed on the page or been told something since. */
+function show(html, ticket) {
+  if (ticket.number !== routes || (ticket.quiet && (editing || touched))) return false;
   view.innerHTML = html;
   touched = false;
+  editing = false;
   view.focus();
+  return true;
 }
 
-function message(kind, text) {
+function say(kind, text) {
   const box = document.getElementById("message");
   if (box) {
     box.className = kind;
     box.textContent = text;
     box.hidden = !text;
   }
+}
+
+// What the page tells the person about what they are doing (a refused form, a card read): a
+// push ending in the background must not re-render the page over it.
+function message(kind, text) {
+  say(kind, text);
+  if (text) touched = true;
 }
 
 function explain(error) {
@@ -44,7 +57,7 @@ function explain(error) {
 }
 
 function online() {
-  net.textContent = navigator.onLine ? "Có mạng" : "Không có mạng";
+  net.textContent = navigator.onLine ? (busy ? "Có mạng · đang gửi…" : "Có mạng") : "Không có mạng";
   net.className = navigator.onLine ? "ok" : "off";
 }
 
@@ -58,27 +71,29 @@ async function revoked(error) {
 
 // --- routing -----------------------------------------------------------------------------------
 
-async function route() {
-  editing = false;
+/** Show the page the address names; true if it was drawn. `quiet` is a refresh in the background,
+ * which gives way to anything the person does meanwhile. */
+async function route({ quiet = false } = {}) {
+  const ticket = { number: ++routes, quiet };
   const enrolled = await store.getSetting("token");
   boot = await store.getSetting("bootstrap");
   if (enrolled && boot && navigator.onLine && (await store.getSetting("bootstrap_build")) !== BUILD) {
     boot = await refreshBootstrap(8000).catch(() => boot);
   }
   const [path, arg] = location.hash.replace(/^#\/?/, "").split("/");
-  if (!enrolled || !boot) return enrolView();
-  if (path === "thu-ho-so") return captureView();
-  if (path === "ho-so" && arg) return dossierView(arg);
-  return homeView();
+  if (!enrolled || !boot) return enrolView(ticket);
+  if (path === "thu-ho-so") return captureView(ticket);
+  if (path === "ho-so" && arg) return dossierView(ticket, arg);
+  return homeView(ticket);
 }
 
 // --- enrolment ---------------------------------------------------------------------------------
 
-function enrolView(note = "") {
-  show(`
+function enrolView(ticket) {
+  if (!show(`
     <h1>Đăng ký thiết bị</h1>
     <p>Quản trị xã cấp mã đăng ký cho tổ (trang Quản trị → Thiết bị). Chụp mã QR hoặc gõ mã.</p>
-    <p id="message" class="${note ? "error" : ""}" role="alert" ${note ? "" : "hidden"}>${esc(note)}</p>
+    <p id="message" role="alert" hidden></p>
     <form id="enrol" class="card">
       <label for="qr">Chụp mã QR đăng ký</label>
       <input id="qr" type="file" accept="image/*" capture="environment">
@@ -87,7 +102,7 @@ function enrolView(note = "") {
       <label for="name">Tên thiết bị</label>
       <input id="name" name="name" placeholder="vd. Điện thoại chị Lan">
       <button type="submit">Đăng ký</button>
-    </form>`);
+    </form>`, ticket)) return false;
   document.getElementById("qr").addEventListener("change", async (event) => {
     const [file] = event.target.files;
     if (!file) return;
@@ -122,11 +137,12 @@ function enrolView(note = "") {
       message("error", explain(error));
     }
   });
+  return true;
 }
 
 // --- home --------------------------------------------------------------------------------------
 
-async function homeView() {
+async function homeView(ticket) {
   const dossiers = await store.allDossiers();
   const items = await store.allItems();
   const revokedNote = await store.getSetting("revoked");
@@ -144,7 +160,7 @@ async function homeView() {
     })
     .join("");
   const waiting = dossiers.filter((d) => d.state === "pending" || d.state === "batched").length + items.filter((i) => i.state !== "committed").length;
-  show(`
+  if (!show(`
     <h1>${esc(boot.team.name)}</h1>
     <p class="muted">${esc(boot.commune.name)}</p>
     ${revokedNote ? `<p class="error" role="alert">${esc(revokedNote)} Hồ sơ chưa gửi vẫn còn trên máy: <a href="#/" id="reenrol">đăng ký lại</a>.</p>` : ""}
@@ -158,7 +174,7 @@ async function homeView() {
     <ul class="dossiers">${rows || "<li class=\"muted\">Chưa có hồ sơ nào.</li>"}</ul>
     <p class="muted">${estimate ? `Bộ nhớ: đã dùng ${bytes(estimate.usage || 0)}, còn ${bytes(Math.max(0, (estimate.quota || 0) - (estimate.usage || 0)))}.` : ""}
       <span id="persisted"></span></p>
-    <p><button type="button" class="secondary" id="signout">Đăng xuất thiết bị</button></p>`);
+    <p><button type="button" class="secondary" id="signout">Đăng xuất thiết bị</button></p>`, ticket)) return false;
   document.getElementById("sync").addEventListener("click", () => sync(true));
   document.getElementById("signout").addEventListener("click", signOut);
   document.getElementById("reenrol")?.addEventListener("click", async (event) => {
@@ -171,6 +187,7 @@ async function homeView() {
     const note = document.getElementById("persisted"); // gone if the page changed meanwhile
     if (note) note.textContent = persisted ? "Dữ liệu được giữ lâu dài." : "";
   }
+  return true;
 }
 
 async function signOut() {
@@ -195,6 +212,7 @@ async function sync(byHand = false) {
   if (!(await store.getSetting("token"))) return;
   busy = true;
   again = false;
+  online();
   const progress = document.getElementById("progress");
   const button = document.getElementById("sync");
   if (button) button.disabled = true;
@@ -204,7 +222,7 @@ async function sync(byHand = false) {
       if (progress) progress.textContent = `Đang tải ảnh lên: ${bytes(sent)} / ${bytes(size)} (xong ${done}/${files} ảnh)`;
     });
     // What the office now holds shows at once; its news follows after one more round trip.
-    if (report.results.length && !editing && !touched) await route();
+    if (report.results.length) await route({ quiet: true });
     const pulled = await pull();
     boot = await store.getSetting("bootstrap"); // the push may have fetched a newer one
     if (pulled.catalogRevision !== boot.catalog_revision) boot = await refreshBootstrap();
@@ -223,10 +241,9 @@ async function sync(byHand = false) {
   } finally {
     busy = false;
   }
-  if (!editing && !touched) {
-    await route(); // news from the office shows at once, unless it would wipe what is typed
-    message(...note);
-  }
+  // News from the office shows at once, unless it would wipe what is typed or said on the page.
+  if (await route({ quiet: true })) say(...note);
+  online();
   if (again && navigator.onLine) sync();
 }
 
@@ -242,10 +259,9 @@ function documentInputs(procedure, only = null) {
     .join("");
 }
 
-function captureView() {
-  editing = true;
+function captureView(ticket) {
   const options = boot.procedures.map((p) => `<option value="${esc(p.code)}">${esc(p.name)} (${esc(p.code)})</option>`).join("");
-  show(`
+  if (!show(`
     <p><a href="#/">← Hồ sơ trên máy</a></p>
     <h1>Thu hồ sơ mới</h1>
     <p id="message" role="alert" hidden></p>
@@ -274,7 +290,8 @@ function captureView() {
       <label class="check"><input type="checkbox" id="consent" name="consent"> Người nộp đồng ý cho xử lý dữ liệu cá nhân để giải quyết hồ sơ (bắt buộc, Luật 91/2025)</label>
       <input type="hidden" id="cccd_qr" name="cccd_qr">
       <button type="submit">Lưu hồ sơ vào máy</button>
-    </form>`);
+    </form>`, ticket)) return false;
+  editing = true;
   const select = document.getElementById("procedure");
   document.getElementById("search").addEventListener("input", (event) => {
     const needle = fold(event.target.value.trim());
@@ -292,6 +309,7 @@ function captureView() {
   });
   document.getElementById("card").addEventListener("change", fillFromCard);
   document.getElementById("capture").addEventListener("submit", saveDossier);
+  return true;
 }
 
 function countPages() {
@@ -402,9 +420,9 @@ function currentDelivery(dossier, changes, items) {
   return current;
 }
 
-async function dossierView(id) {
+async function dossierView(ticket, id) {
   const dossier = await store.getDossier(id);
-  if (!dossier) return homeView();
+  if (!dossier) return homeView(ticket);
   const labels = boot.vocabulary;
   const changes = await store.changesFor(id);
   const procedure = boot.procedures.find((p) => p.code === dossier.body.procedure_code);
@@ -428,7 +446,7 @@ async function dossierView(id) {
         <span class="muted">${vnDate(c.at)}</span>${details.length ? `<br>${details.map(esc).join("<br>")}` : ""}</li>`;
     })
     .join("");
-  show(`
+  if (!show(`
     <p><a href="#/">← Hồ sơ trên máy</a></p>
     <h1>${esc(dossier.body.applicant.full_name)}</h1>
     <p>${esc(procedure?.name ?? dossier.body.procedure_code)}</p>
@@ -457,7 +475,7 @@ async function dossierView(id) {
           <input id="delivery-address" name="address" value="${esc(dossier.body.applicant.address || "")}">
           <button type="submit">Lưu yêu cầu gửi bưu chính</button>`}</form>
     <h2>Quá trình</h2>
-    <ol class="timeline">${timeline || "<li class=\"muted\">Chưa có tin từ bộ phận một cửa.</li>"}</ol>`);
+    <ol class="timeline">${timeline || "<li class=\"muted\">Chưa có tin từ bộ phận một cửa.</li>"}</ol>`, ticket)) return false;
   document.getElementById("rating")?.addEventListener("submit", async (event) => {
     event.preventDefault();
     const level = new FormData(event.target).get("level");
@@ -486,6 +504,7 @@ async function dossierView(id) {
     location.hash = "#/";
     if (navigator.onLine) sync();
   });
+  return true;
 }
 
 // --- start -------------------------------------------------------------------------------------
@@ -500,7 +519,7 @@ async function start() {
     sync();
   });
   window.addEventListener("offline", online);
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => route());
   if ("serviceWorker" in navigator) {
     const hadController = Boolean(navigator.serviceWorker.controller);
     navigator.serviceWorker.addEventListener("controllerchange", () => {
