@@ -182,6 +182,24 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def new_client(app: Litestar, client: httpx.AsyncClient) -> AsyncIterator[Any]:
+    """Clients with their own cookie jars, on the app ``client`` already opened."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make() -> httpx.AsyncClient:
+        clients.append(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+            )
+        )
+        return clients[-1]
+
+    yield make
+    for opened in clients:
+        await opened.aclose()
+
+
+@pytest.fixture
 async def staff(client: httpx.AsyncClient, services: Services) -> Staff:
     """Two communes with an admin, a clerk and a viewer each, ready to log in."""
     return await Staff.create(client, services)

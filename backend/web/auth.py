@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -22,11 +23,14 @@ from schemas.errors import ErrorCode
 __all__ = ["AuthPages", "safe_next"]
 
 
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
+
+
 def safe_next(target: str) -> str:
-    """Where to go after login: a path on this site only (never ``//elsewhere``)."""
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/ho-so"
+    """Where to go after login: a path on this site only. Never ``//elsewhere`` nor anything a
+    browser could turn into it: backslashes, blanks and control characters, which browsers
+    drop or read as slashes, are refused anywhere in it."""
+    return target if _LOCAL_PATH.fullmatch(target) else "/ho-so"
 
 
 class AuthPages(Controller):

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
-from litestar import Litestar
 
 from tests.backend.sync.conftest import device
 from tests.field_sync.test_end_to_end import PROCEDURE
 from tests.helpers import Browser, Staff
-
-
-@pytest.fixture
-async def new_client(app: Litestar, client: httpx.AsyncClient) -> AsyncIterator[Any]:
-    """Clients with their own cookie jars, on the app ``client`` already opened."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make() -> httpx.AsyncClient:
-        clients.append(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
-            )
-        )
-        return clients[-1]
-
-    yield make
-    for opened in clients:
-        await opened.aclose()
 
 
 @pytest.fixture
@@ -51,4 +30,4 @@ async def team_id(staff: Staff) -> int:
     return int(team["id"])
 
 
-__all__ = ["device", "new_client", "open_browser", "team_id"]
+__all__ = ["device", "open_browser", "team_id"]
