@@ -39,6 +39,7 @@ from backend.dossiers.controllers import (
 from backend.edge import EdgeMiddleware, answer_headers
 from backend.errors import exception_handlers
 from backend.field_app.controllers import FieldAppController
+from backend.openapi import document
 from backend.reports.controllers import ReportController
 from backend.settings import Settings
 from backend.sync.controllers import SyncController
@@ -178,7 +179,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
                 await sweeper
             await db.stop()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*CONTROLLERS, *PAGE_CONTROLLERS, static_files()],
         template_config=template_config(),
         state=State({"services": services, "page_errors": page_error}),
@@ -226,6 +227,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+    document(app)
+    return app
 
 
 def app_from_env() -> Litestar:

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
@@ -37,6 +38,7 @@ class ProcedureController(Controller):
         description="With `since_revision`, only procedures changed after that catalog revision "
         "(retired ones included, `active: false`). The weak ETag names the catalog revision; "
         "`If-None-Match` with it answers 304.",
+        responses={304: ResponseSpec(None, description="Not modified (If-None-Match)")},
     )
     async def list_procedures(
         self,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -36,7 +37,12 @@ class DossierController(Controller):
     tags = ["dossiers"]
     guards = [require(Permission.dossiers)]
 
-    @post("/", guards=_STAFF, summary="Register a dossier brought to the counter")
+    @post(
+        "/",
+        guards=_STAFF,
+        summary="Register a dossier brought to the counter",
+        responses={200: ResponseSpec(wire.Dossier, description="The same dossier sent again")},
+    )
     async def create_dossier(
         self, lifecycle: Lifecycle, principal: Who, data: JSONBody[wire.DossierCreate]
     ) -> Response[wire.Dossier]:

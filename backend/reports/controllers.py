@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 from backend.auth.principal import Principal, require
 from backend.auth.roles import Permission
 from backend.errors import AppError
+from backend.params import INT4_MAX
 from backend.reports.render import report_csv
 from backend.reports.services import ReportService
 from schemas import reports as wire
@@ -22,7 +23,7 @@ __all__ = ["ReportController"]
 From = Annotated[date, QueryParameter(name="from", description="First day (inclusive).")]
 To = Annotated[date, QueryParameter(name="to", description="Last day (inclusive).")]
 CommuneParam = Annotated[str | None, QueryParameter(name="commune", pattern=r"^\d{5}$")]
-TeamParam = Annotated[int | None, QueryParameter(name="team")]
+TeamParam = Annotated[int | None, QueryParameter(name="team", ge=1, le=INT4_MAX)]
 ProcedureParam = Annotated[str | None, QueryParameter(name="procedure", max_length=40)]
 GroupParam = Annotated[wire.GroupBy, QueryParameter(name="group_by")]
 

@@ -30,6 +30,7 @@ from backend.dossiers.deadlines import standing
 from backend.dossiers.states import PAUSING
 from backend.dossiers.tables import Dossier, DossierEvent, Satisfaction
 from backend.errors import AppError
+from backend.params import check_days
 from backend.reports.shares import percent, split_percent
 from schemas import reports as wire
 from schemas.dossiers import Action, Channel, SatisfactionLevel, Standing, Status
@@ -101,6 +102,7 @@ class ReportService:
         procedure_code: str | None = None,
     ) -> wire.TimelinessReport:
         """The report for ``date_from`` to ``date_to`` inclusive."""
+        check_days(date_from, date_to)
         if date_to < date_from or (date_to - date_from).days > _MAX_DAYS:
             raise AppError(
                 ErrorCode.validation_failed,

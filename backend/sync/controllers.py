@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
@@ -32,6 +33,7 @@ class SyncController(Controller):
     @get(
         "/bootstrap",
         summary="Team, commune, catalog, limits and server time for a device",
+        responses={304: ResponseSpec(None, description="Not modified (If-None-Match)")},
         description="The weak ETag covers the catalog revision, the team and the commune; "
         "`If-None-Match` with it answers 304.",
     )
@@ -50,6 +52,7 @@ class SyncController(Controller):
     @post(
         "/batches",
         summary="Post a batch manifest; answers which blobs to upload (idempotent on batch_id)",
+        responses={200: ResponseSpec(wire.BatchAccepted, description="The same manifest again")},
         request_max_body_size=4 * 1024 * 1024,
     )
     async def submit_batch(

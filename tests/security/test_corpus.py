@@ -10,9 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from litestar import Litestar
+from litestar.exceptions import HTTPException
+from litestar.routes import HTTPRoute
 
+from backend.openapi import OPERATIONS, error_codes
+from schemas.errors import ErrorCode
 from tests.backend.sync.conftest import APPLICANT, PROCEDURE, metadata
 from tests.security.conftest import World, snapshot
 
@@ -640,8 +646,24 @@ def test_corpus__has_at_least_150_cases_with_unique_names() -> None:
     assert len(set(names)) == len(names), [n for n in names if names.count(n) > 1]
 
 
+def documented(app: Litestar, method: str, path: str) -> set[ErrorCode] | None:
+    """The error codes the served OpenAPI lists for the operation ``path`` reaches, if any."""
+    try:
+        _, handler, _, _, template = app.asgi_router.handle_routing(
+            path=urlsplit(path).path, method=method
+        )
+    except HTTPException:
+        return None  # no such route or method: not an operation of the document
+    route = next(
+        (r for r in app.routes if isinstance(r, HTTPRoute) and r.path_format == template), None
+    )
+    if route is None or (method, route.path_format) not in OPERATIONS:
+        return None
+    return error_codes(route, handler, method)  # type: ignore[arg-type]
+
+
 async def test_corpus__every_hostile_request_is_a_4xx_with_its_code_and_changes_nothing(
-    world: World,
+    world: World, app: Litestar
 ) -> None:
     failures = []
     for case in CASES:
@@ -649,8 +671,11 @@ async def test_corpus__every_hostile_request_is_a_4xx_with_its_code_and_changes_
         response = await _send(world, case)
         after = await snapshot(world.services)
         code = _answer_code(response, case)
+        listed = documented(app, case.method, _fill(world, case.path))
         if (response.status_code, code) != (case.status, case.code):
             failures.append(f"{case.name}: {response.status_code} {code} {response.text[:160]}")
+        elif listed is not None and case.code not in listed:
+            failures.append(f"{case.name}: {case.code} is not in the operation's OpenAPI errors")
         elif before != after:
             changed = {
                 k: (before.counts[k], after.counts[k])

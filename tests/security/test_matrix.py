@@ -27,6 +27,7 @@ import pytest
 from litestar import Litestar
 
 from backend.auth.roles import permissions_of
+from backend.openapi import OPERATIONS, error_codes
 from schemas.accounts import Role
 from tests.security.conftest import World
 
@@ -69,6 +70,8 @@ class Operation:
     public: bool
     device: bool
     permissions: frozenset[Any]
+    documented: frozenset[str] | None = None
+    """The error codes the served OpenAPI lists for it (None: not in the document)."""
 
     @property
     def page(self) -> bool:
@@ -102,6 +105,9 @@ def operations(app: Litestar) -> list[Operation]:
                         or route.path.startswith("/schema"),
                         device="device" in handler.resolve_dependencies(),
                         permissions=permissions,
+                        documented=frozenset(error_codes(route, handler, method))
+                        if (method, route.path_format) in OPERATIONS
+                        else None,
                     )
                 )
     return found
@@ -202,6 +208,10 @@ async def test_matrix__every_operation_answers_every_principal_as_the_role_table
             response = await _send(world, op, who, values)
             got, want = _classify(op, response), expected(op, who)
             cells += 1
+            if op.documented is not None and response.status_code >= 400 and op.method != "HEAD":
+                code = response.json()["code"]
+                if code not in op.documented:
+                    wrong.append(f"{op} as {who}: {code} is not in its OpenAPI errors")
             if want == "public":
                 if got in ("401",) or got.startswith("server"):
                     wrong.append(f"{op} as {who}: public route answered {response.status_code}")
