@@ -39,6 +39,12 @@ __all__ = ["OPERATIONS", "document", "error_codes"]
 
 E = ErrorCode
 
+_BYTES = (
+    E.blob_too_large, E.unsupported_media_type, E.upload_locked, E.checksum_mismatch,
+    E.chunk_checksum_mismatch, E.checksum_algorithm_unsupported, E.media_type_mismatch,
+)  # fmt: skip
+"""What sending an upload's bytes can be refused for."""
+
 # fmt: off
 OPERATIONS: dict[tuple[str, str], tuple[str, tuple[ErrorCode, ...]]] = {
     ("GET", "/health"): ("health", ()),
@@ -103,25 +109,14 @@ OPERATIONS: dict[tuple[str, str], tuple[str, tuple[ErrorCode, ...]]] = {
     ("POST", "/api/v1/sync/reconcile"): ("reconcile", ()),
     # tus uploads
     ("OPTIONS", "/api/v1/uploads"): ("uploadCapabilities", ()),
-    ("POST", "/api/v1/uploads"): (
-        "createUpload",
-        (E.blob_too_large, E.too_many_uploads, E.unsupported_media_type, E.checksum_mismatch,
-         E.chunk_checksum_mismatch, E.checksum_algorithm_unsupported, E.media_type_mismatch,
-         E.upload_locked),
-    ),
+    ("POST", "/api/v1/uploads"): ("createUpload", (E.too_many_uploads, *_BYTES)),
     ("HEAD", "/api/v1/uploads/{upload_id}"): ("uploadOffset", ()),
     ("PATCH", "/api/v1/uploads/{upload_id}"): (
-        "appendToUpload",
-        (E.blob_too_large, E.unsupported_media_type, E.upload_offset_mismatch, E.upload_locked,
-         E.checksum_mismatch, E.chunk_checksum_mismatch, E.checksum_algorithm_unsupported,
-         E.media_type_mismatch),
+        "appendToUpload", (E.upload_offset_mismatch, *_BYTES),
     ),
     ("DELETE", "/api/v1/uploads/{upload_id}"): ("terminateUpload", (E.upload_locked,)),
     ("POST", "/api/v1/uploads/{upload_id}"): (
-        "overrideUploadMethod",
-        (E.method_not_allowed, E.blob_too_large, E.unsupported_media_type,
-         E.upload_offset_mismatch, E.upload_locked, E.checksum_mismatch,
-         E.chunk_checksum_mismatch, E.checksum_algorithm_unsupported, E.media_type_mismatch),
+        "overrideUploadMethod", (E.method_not_allowed, E.upload_offset_mismatch, *_BYTES),
     ),
 }
 # fmt: on

@@ -17,6 +17,7 @@ __all__ = [
     "Line",
     "MediaType",
     "Name",
+    "Phone",
     "Problem",
     "ShortLine",
     "Text",
@@ -84,6 +85,9 @@ Address = Annotated[str, line(500)]
 """An optional postal address or place, one line."""
 Text = Annotated[str, text(4000)]
 """An optional note of several lines."""
+Phone = Annotated[str, msgspec.Meta(pattern=r"^(\+?[0-9 .]{6,19})?$", max_length=20)]
+"""An optional phone number: digits, spaces and dots, a leading ``+``; 20 characters at most
+(the width of the column that keeps it)."""
 Version = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 """A row's version number, sent back to detect concurrent edits."""
 MediaType = Annotated[

@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from schemas.common import CommuneCode, Line, Name, Version, line
+from schemas.common import CommuneCode, Line, Name, Phone, Version, line
 
 __all__ = ["AgencyCode", "Commune", "CommuneUpdate", "Team", "TeamCreate", "TeamKind", "TeamUpdate"]
 
@@ -24,7 +24,6 @@ AgencyCode = Annotated[
 """Letters, digits and dots, up to 40 characters."""
 
 TeamName = Name
-Phone = Annotated[str, msgspec.Meta(pattern=r"^(\+?[0-9 .]{6,20})?$")]
 Address = Annotated[str, line(500, required=True)]
 
 

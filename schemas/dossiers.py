@@ -14,6 +14,7 @@ from schemas.common import (
     CommuneCode,
     MediaType,
     Name,
+    Phone,
     ShortLine,
     Text,
     Version,
@@ -81,7 +82,6 @@ IdNumber = Annotated[
     str, msgspec.Meta(pattern=r"^\d{12}$", description="12-digit citizen ID (CCCD) number.")
 ]
 Sha256 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
-Phone = Annotated[str, msgspec.Meta(pattern=r"^(\+?[0-9 .]{6,20})?$")]
 Reason = Annotated[str, text(4000, required=True)]
 Money = Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000_000)]
 

@@ -3,7 +3,6 @@ it as text, and the login form sends nobody off this site."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import quote
 
@@ -11,7 +10,7 @@ import httpx
 import pytest
 
 from tests.backend.sync.conftest import APPLICANT, PROCEDURE
-from tests.helpers import PASSWORD, Browser, Staff
+from tests.helpers import CSRF, PASSWORD, Browser, Staff
 
 pytestmark = pytest.mark.attack
 
@@ -132,6 +131,18 @@ LOGIN_TARGETS = [
 ]
 
 
+async def log_in(browser: httpx.AsyncClient, target: str) -> httpx.Response:
+    """The login form sent as clerk.a, with ``next`` as a hostile page would set it."""
+    form = await browser.get("/dang-nhap")
+    token = CSRF.search(form.text)
+    assert token is not None
+    return await browser.post(
+        "/dang-nhap",
+        data={"_csrf": token.group(1), "username": "clerk.a", "password": PASSWORD,
+              "next": target},
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("target", LOGIN_TARGETS)
 async def test_login__goes_to_this_site_only_whatever_next_says(
     new_client: Any, staff: Staff, target: str
@@ -141,14 +152,7 @@ async def test_login__goes_to_this_site_only_whatever_next_says(
     assert linked.status_code in (200, 422)  # control characters in a link are refused at once
     kept = "/%0d%0aSet-Cookie:x=1" if target.startswith("/%0d") else "/ho-so"  # a plain path
     assert f'name="next" value="{kept}"' in linked.text or linked.status_code == 422
-    form = await browser.get("/dang-nhap")
-    token = re.search(r'name="_csrf" value="([^"]+)"', form.text)
-    assert token is not None
-    answer = await browser.post(
-        "/dang-nhap",
-        data={"_csrf": token.group(1), "username": "clerk.a", "password": PASSWORD,
-              "next": target},
-    )  # fmt: skip
+    answer = await log_in(browser, target)
 
     location = answer.headers["location"]
     assert answer.status_code == 303
@@ -160,14 +164,6 @@ async def test_login__goes_to_this_site_only_whatever_next_says(
 
 
 async def test_login__keeps_a_path_on_this_site(new_client: Any, staff: Staff) -> None:
-    browser = new_client()
-    form = await browser.get("/dang-nhap?next=%2Fho-so%3Fnhom%3Dqua-han")
-    token = re.search(r'name="_csrf" value="([^"]+)"', form.text)
-    assert token is not None
-    answer = await browser.post(
-        "/dang-nhap",
-        data={"_csrf": token.group(1), "username": "clerk.a", "password": PASSWORD,
-              "next": "/ho-so?nhom=qua-han"},
-    )  # fmt: skip
+    answer = await log_in(new_client(), "/ho-so?nhom=qua-han")
 
     assert answer.headers["location"] == "/ho-so?nhom=qua-han"
