@@ -43,7 +43,7 @@ PAGE_POLICY = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-"""The Content-Security-Policy of the staff and public pages."""
+"""The Content-Security-Policy of the staff and public pages and the field app."""
 
 
 _FORBIDDEN = re.compile(
