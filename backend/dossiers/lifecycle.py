@@ -351,6 +351,11 @@ class DossierLifecycle:
                 case wire.Extend():
                     changes |= _extend(row, body, calendar)
                     details["previous_due_date"] = row["due_date"]
+                case wire.ReturnResult(channel=wire.DeliveryMethod.post, postal_tracking=""):
+                    raise AppError(
+                        ErrorCode.validation_failed,
+                        "Trả kết quả qua bưu chính cần số hiệu bưu gửi để công dân tra cứu.",
+                    )
                 case _:
                     pass
 

@@ -37,7 +37,9 @@ ACTION_TARGET: dict[Action, Status | None] = {
 """Where each action leads; ``extend`` (apology and new date) leaves the status as it is."""
 
 ALLOWED: dict[Status, frozenset[Action]] = {
-    Status.submitted: frozenset({Action.receive, Action.refuse, Action.request_supplement}),
+    Status.submitted: frozenset(
+        {Action.receive, Action.refuse, Action.request_supplement, Action.withdraw}
+    ),
     Status.received: frozenset(
         {
             Action.start_processing,
@@ -58,8 +60,14 @@ ALLOWED: dict[Status, frozenset[Action]] = {
             Action.extend,
         }
     ),
-    Status.supplement_requested: frozenset({Action.supplement_arrived, Action.withdraw}),
-    Status.awaiting_fee: frozenset({Action.record_payment, Action.extend}),
+    # The citizen may withdraw while the office waits for a supplement or a fee; the office
+    # stops a dossier whose supplement or fee never comes (docs/architecture.md).
+    Status.supplement_requested: frozenset(
+        {Action.supplement_arrived, Action.withdraw, Action.stop}
+    ),
+    Status.awaiting_fee: frozenset(
+        {Action.record_payment, Action.extend, Action.withdraw, Action.stop}
+    ),
     Status.resolved: frozenset({Action.return_result}),
     Status.refused: frozenset(),
     Status.withdrawn: frozenset(),

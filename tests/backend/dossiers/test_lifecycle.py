@@ -278,6 +278,62 @@ async def test_supplement__after_receipt_keeps_the_code_and_adds_a_document_vers
     assert again["due_date"] == "2026-03-06"
 
 
+async def test_stop__a_supplement_or_fee_that_never_comes_ends_the_wait_without_lateness(
+    client: httpx.AsyncClient, staff: Staff, catalog: None, clock: FrozenClock
+) -> None:
+    waiting = await walk(client, staff, [Action.receive, Action.request_supplement])
+    unpaid = await walk(client, staff, [Action.receive, Action.request_fee])
+    clock.advance(timedelta(days=30))  # long past the first due date, all of it waiting
+
+    stopped = await ok(client, staff, waiting["id"], "stop", BODIES[Action.stop])
+    gave_up = await ok(client, staff, unpaid["id"], "stop", BODIES[Action.stop])
+
+    for before, after in ((waiting, stopped), (unpaid, gave_up)):
+        assert after["status"]["code"] == Status.stopped
+        assert after["due_date"] > before["due_date"], "the waited days moved the due date"
+        assert after["timeliness"] != "late", "the citizen's wait is not the office's delay"
+
+
+@pytest.mark.parametrize(
+    "path", [[], [Action.request_supplement], [Action.receive, Action.request_fee]]
+)
+async def test_withdraw__the_citizen_may_withdraw_before_receipt_and_while_the_office_waits(
+    client: httpx.AsyncClient, staff: Staff, catalog: None, path: list[Action]
+) -> None:
+    dossier = await walk(client, staff, path)
+
+    withdrawn = await ok(client, staff, dossier["id"], "withdraw", BODIES[Action.withdraw])
+
+    assert withdrawn["status"]["code"] == Status.withdrawn
+    events = (
+        await client.get(f"/api/v1/dossiers/{dossier['id']}/events", headers=staff["clerk.a"].auth)
+    ).json()
+    assert events[-1]["payload"]["reason"] == BODIES[Action.withdraw]["reason"]
+
+
+async def test_return__by_post_needs_the_postal_number_and_records_it(
+    client: httpx.AsyncClient, staff: Staff, catalog: None
+) -> None:
+    dossier = await walk(client, staff, PATHS[Status.resolved])
+
+    refused = await act(client, staff, dossier["id"], "return", {"channel": "post"})
+    still = (
+        await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=staff["clerk.a"].auth)
+    ).json()
+    sent = await ok(
+        client, staff, dossier["id"], "return", {"channel": "post", "postal_tracking": "EB1234VN"}
+    )
+
+    problem = assert_problem(refused, 422, "validation_failed")
+    assert "bưu gửi" in problem["detail"]
+    assert still == dossier
+    assert sent["status"]["code"] == Status.returned
+    events = (
+        await client.get(f"/api/v1/dossiers/{dossier['id']}/events", headers=staff["clerk.a"].auth)
+    ).json()
+    assert events[-1]["payload"]["postal_tracking"] == "EB1234VN"
+
+
 @pytest.mark.parametrize(("days_later", "timeliness"), [(2, "early"), (3, "on_time"), (4, "late")])
 async def test_resolve__timeliness_against_the_due_date(
     client: httpx.AsyncClient,

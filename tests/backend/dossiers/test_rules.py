@@ -21,6 +21,7 @@ LEGAL = {
     (S.submitted, A.receive): S.received,
     (S.submitted, A.refuse): S.refused,
     (S.submitted, A.request_supplement): S.supplement_requested,
+    (S.submitted, A.withdraw): S.withdrawn,
     (S.received, A.start_processing): S.processing,
     (S.received, A.request_supplement): S.supplement_requested,
     (S.received, A.request_fee): S.awaiting_fee,
@@ -35,8 +36,11 @@ LEGAL = {
     (S.processing, A.extend): S.processing,
     (S.supplement_requested, A.supplement_arrived): S.submitted,
     (S.supplement_requested, A.withdraw): S.withdrawn,
+    (S.supplement_requested, A.stop): S.stopped,
     (S.awaiting_fee, A.record_payment): S.processing,
     (S.awaiting_fee, A.extend): S.awaiting_fee,
+    (S.awaiting_fee, A.withdraw): S.withdrawn,
+    (S.awaiting_fee, A.stop): S.stopped,
     (S.resolved, A.return_result): S.returned,
 }
 
