@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
@@ -235,7 +235,7 @@ def _describe(handler: HTTPRouteHandler, codes: Iterable[ErrorCode], method: str
     }
     handler.responses = {**(handler.responses or {}), **errors}
     tus = handler.opt.get("body") == "tus"
-    overridden = tus and method == "POST" and "{upload_id" in str(handler.paths)
+    overridden = handler.operation_id == "overrideUploadMethod"
     handler.operation_class = _operation(
         {str(s): [c.value for c in listed] for s, listed in by_status.items()},
         _TUS_OVERRIDE if overridden else _TUS_REQUEST.get(method, ()) if tus else (),
@@ -255,8 +255,6 @@ def _operation(
 
     @dataclass
     class Documented(Operation):
-        documented: ClassVar[dict[str, list[str]]] = codes
-
         def __post_init__(self) -> None:
             responses: dict[str, Any] = dict(self.responses or {})
             for status in list(responses):
