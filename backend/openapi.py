@@ -157,6 +157,9 @@ _TUS_REQUEST: dict[str, tuple[tuple[str, bool, str], ...]] = {
         ("Upload-Checksum", False, "`sha1` or `sha256` and the base64 digest of this body."),
         ("Content-Type", True, "`application/offset+octet-stream`."),
     ),
+    "HEAD": (),
+    "DELETE": (),
+    "OPTIONS": (),
 }
 _TUS_OVERRIDE = (
     ("X-HTTP-Method-Override", True, "`PATCH`, `HEAD` or `DELETE`: the method meant."),
@@ -180,7 +183,7 @@ def error_codes(route: HTTPRoute, handler: HTTPRouteHandler, method: str) -> set
     signature = handler.parsed_fn_signature.parameters
     opt = handler.opt
     tus = opt.get("body") == "tus"
-    if route.path_parameters or signature:
+    if route.path_parameters or len(signature) > 0:
         codes.add(E.validation_failed)
     if route.path_parameters:
         codes.add(E.not_found)

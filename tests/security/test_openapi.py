@@ -84,6 +84,7 @@ async def test_schemathesis__no_server_error_and_every_answer_as_documented(
     assert failures == []
     assert sent >= 1000
     # Deep enough: most operations took some generated request (the rest need ids that exist).
+    print(sent, sorted(accepted.items()))
     assert sum(1 for n in accepted.values() if n) >= len(accepted) // 2
 
 
@@ -96,11 +97,9 @@ def _summary(failure: BaseException) -> str:
     return " | ".join(kept[:12]) or type(failure).__name__ + ": " + lines[0][:300]
 
 
-def _fuzz(operation: Any, base: str, auth: dict[str, str], accepted: Counter[str]) -> int:
-    """Send the operation's generated cases (derandomized: the same ones every run), counting
-    in ``accepted`` those answered with a 2xx."""
+def _fuzz(operation: Any, base: str, auth: dict[str, str], statuses: Counter[str]) -> int:
+    """Send the operation's generated cases (derandomized: the same ones every run)."""
     sent = 0
-    accepted[operation.label] = 0
 
     @hypothesis.settings(
         max_examples=EXAMPLES,
@@ -114,9 +113,12 @@ def _fuzz(operation: Any, base: str, auth: dict[str, str], accepted: Counter[str
     def check(case: Any) -> None:
         nonlocal sent
         sent += 1
-        answer = case.call_and_validate(base_url=base, headers=auth, checks=CHECKS, timeout=30)
+        try:
+            answer = case.call_and_validate(base_url=base, headers=auth, checks=CHECKS, timeout=30)
+        finally:
+            statuses[operation.label] += 0
         if answer.status_code < 300:
-            accepted[operation.label] += 1
+            statuses[operation.label] += 1
 
     check()
     return sent
