@@ -454,10 +454,13 @@ class RequestSupplement(VersionCheck, frozen=True, kw_only=True):
 
     items: Annotated[list[SupplementItem], msgspec.Meta(min_length=1, max_length=100)]
     note: Text = ""
+    reason: Text = ""
+    """Why a further request is needed: required from the second request on, since the office
+    must guide the citizen completely in one go (Decree 118/2025/NĐ-CP)."""
 
 
 class SupplementArrived(VersionCheck, frozen=True, kw_only=True):
-    """The requested documents arrived; the dossier goes back to the inbox."""
+    """The requested documents arrived; the dossier returns to the status it was asked from."""
 
     documents: list[DocumentRef] = msgspec.field(default_factory=list)
     note: Text = ""
@@ -553,7 +556,9 @@ class EventPayload(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     items: list[SupplementItem] = msgspec.field(default_factory=list)
     documents: list[DocumentRef] = msgspec.field(default_factory=list)
     doc_version: int | None = None
-    # refuse, stop, withdraw, extend
+    supplement_round: int | None = None
+    """1 for the dossier's first supplement request, 2 for the second..."""
+    # refuse, stop, withdraw, extend, a further supplement request
     reason: str = ""
     new_due_date: date | None = None
     # request-fee, record-payment

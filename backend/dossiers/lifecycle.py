@@ -330,8 +330,11 @@ class DossierLifecycle:
             row = await self.queries.row(commune_code, dossier_id)
             _version_check(row, body)
             current = Status(row["status"])
+            asked: list[Status] = []
+            if action in (Action.request_supplement, Action.supplement_arrived):
+                asked = await self._supplements_asked_from(dossier_id)
             try:
-                target = next_status(current, action)
+                target = next_status(current, action, asked_from=asked[-1] if asked else None)
             except IllegalTransitionError as exc:
                 raise AppError(ErrorCode.illegal_transition, str(exc)) from None
             calendar = await self.calendars.calendar(commune_code)
@@ -342,6 +345,15 @@ class DossierLifecycle:
                 case wire.Receive():
                     changes |= await self._receive(row, body, calendar, now, commune_code)
                     details["code"] = changes.get("code", row["code"])
+                case wire.RequestSupplement(reason=reason):
+                    if asked and not reason.strip():
+                        raise AppError(
+                            ErrorCode.validation_failed,
+                            "Hồ sơ đã được yêu cầu bổ sung một lần; yêu cầu lần nữa cần nêu rõ "
+                            "lý do (bộ phận một cửa phải hướng dẫn đầy đủ trong một lần).",
+                            errors=[FieldError(field="body.reason", message="required")],
+                        )
+                    details["supplement_round"] = len(asked) + 1
                 case wire.SupplementArrived():
                     doc_version = await self._next_doc_version(dossier_id)
                     await self._add_documents(commune_code, dossier_id, doc_version, body.documents)
@@ -398,6 +410,18 @@ class DossierLifecycle:
                 msgspec.convert(details, EventPayload),
             )
         return await self.queries.view_for(commune_code, dossier_id)
+
+    async def _supplements_asked_from(self, dossier_id: str) -> list[Status]:
+        """The status each supplement request of the dossier was made from, oldest first."""
+        rows = (
+            await DossierEvent.select(DossierEvent.from_status)
+            .where(
+                (DossierEvent.dossier == dossier_id)
+                & (DossierEvent.action == Action.request_supplement.value)
+            )
+            .order_by(DossierEvent.seq)
+        )
+        return [Status(r["from_status"]) for r in rows]
 
     async def _receive(
         self,

@@ -24,7 +24,7 @@ ACTION_TARGET: dict[Action, Status | None] = {
     Action.receive: Status.received,
     Action.refuse: Status.refused,
     Action.request_supplement: Status.supplement_requested,
-    Action.supplement_arrived: Status.submitted,
+    Action.supplement_arrived: None,
     Action.start_processing: Status.processing,
     Action.request_fee: Status.awaiting_fee,
     Action.record_payment: Status.processing,
@@ -34,7 +34,9 @@ ACTION_TARGET: dict[Action, Status | None] = {
     Action.return_result: Status.returned,
     Action.extend: None,
 }
-"""Where each action leads; ``extend`` (apology and new date) leaves the status as it is."""
+"""Where each action leads. ``None``: ``extend`` (apology and new date) leaves the status as it
+is, and ``supplement-arrived`` returns the dossier to the status it had when the supplement was
+asked for (received or processing keep their code and moved due date; docs/architecture.md)."""
 
 ALLOWED: dict[Status, frozenset[Action]] = {
     Status.submitted: frozenset(
@@ -97,15 +99,21 @@ class IllegalTransitionError(Exception):
         self.current = current
         self.action = action
         self.target = target
-        goal = target.label if target is not None else "gia hạn"
+        goal = target.label if target is not None else action.label.lower()
         super().__init__(
             f"Không thể chuyển hồ sơ từ “{current.label}” sang “{goal}” ({action.value})."
         )
 
 
-def next_status(current: Status, action: Action) -> Status:
-    """The status after ``action``; raises :class:`IllegalTransitionError` if it is not allowed."""
+def next_status(current: Status, action: Action, *, asked_from: Status | None = None) -> Status:
+    """The status after ``action``; raises :class:`IllegalTransitionError` if it is not allowed.
+
+    ``asked_from``: for ``supplement-arrived``, the status the supplement was asked from (the
+    ``from_status`` of the dossier's last ``request-supplement`` event).
+    """
     if action not in ALLOWED[current]:
         raise IllegalTransitionError(current, action)
+    if action is Action.supplement_arrived:
+        return asked_from or Status.submitted
     target = ACTION_TARGET[action]
     return current if target is None else target

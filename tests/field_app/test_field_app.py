@@ -208,8 +208,8 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
     assert {"method": "post", "address": CARD_ADDRESS} in deliveries, "chosen at capture"
     assert tracked["rated"]
     assert after["delivery"] == {"method": "post", "address": "Số 5, thôn Nam, xã Cô Tô"}
-    assert after["status"]["code"] == 1, (
-        "the supplement arrived and the dossier is back in the inbox"
+    assert after["status"]["code"] == 2, (
+        "the supplement arrived: received again, with its code, no second receipt"
     )
     assert [d["key"] for d in after["documents"]].count("to_khai") == 2
     assert widths[0] <= widths[1], "no sideways scrolling at 360 px"

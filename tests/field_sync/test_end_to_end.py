@@ -203,7 +203,7 @@ async def test_field_sync__supplement_pages_rating_and_postal_return_reach_the_o
     assert {r["kind"] for r in pushed["results"]} == {"supplement", "rating", "delivery"}
     assert after["delivery"] == {"method": "post", "address": "Thôn Bắc Vàn, Cô Tô"}
     assert "nhận kết quả qua bưu chính: Thôn Bắc Vàn, Cô Tô" in told.stdout
-    assert after["status"]["code"] == 1, "back in the inbox with the new pages"
+    assert after["status"]["code"] == 2, "received again with the new pages"
     assert [d["key"] for d in after["documents"]].count("to_khai") == 2
     assert [e["action"] for e in events][-2:] == ["supplement-arrived", "change-delivery"]
     assert events[-2]["payload"]["doc_version"] == 2

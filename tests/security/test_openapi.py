@@ -36,6 +36,7 @@ EXAMPLES = int(os.environ.get("LUUDONG_FUZZ_EXAMPLES", "25"))
 """Generated requests per operation: 25 in CI (1,650 per engine); more for a longer hunt."""
 
 LAST = [
+    "PATCH /api/v1/teams/{team_id}",  # may retire the device's team
     "DELETE /api/v1/teams/{team_id}",
     "POST /api/v1/devices/{device_id}/revoke",
     "PATCH /api/v1/users/{user_id}",
@@ -83,9 +84,11 @@ async def test_schemathesis__no_server_error_and_every_answer_as_documented(
 
     assert failures == []
     assert sent >= 1000
-    # Deep enough: most operations took some generated request (the rest need ids that exist).
-    print(sent, sorted(accepted.items()))
-    assert sum(1 for n in accepted.values() if n) >= len(accepted) // 2
+    # Deep enough: every read that needs no existing id took some generated request (the
+    # others mostly meet ids that do not exist, which is what they should answer with 404).
+    reads = [label for label in accepted if label.startswith("GET ") and "{" not in label]
+    assert len(reads) >= 15
+    assert [label for label in reads if not accepted[label]] == []
 
 
 def _summary(failure: BaseException) -> str:
@@ -113,10 +116,8 @@ def _fuzz(operation: Any, base: str, auth: dict[str, str], statuses: Counter[str
     def check(case: Any) -> None:
         nonlocal sent
         sent += 1
-        try:
-            answer = case.call_and_validate(base_url=base, headers=auth, checks=CHECKS, timeout=30)
-        finally:
-            statuses[operation.label] += 0
+        statuses[operation.label] += 0
+        answer = case.call_and_validate(base_url=base, headers=auth, checks=CHECKS, timeout=30)
         if answer.status_code < 300:
             statuses[operation.label] += 1
 

@@ -258,24 +258,66 @@ async def test_pause__fee_wait_moves_the_due_date_by_the_waited_working_days(
     assert paid["fee_vnd"] == 8000
 
 
-async def test_supplement__after_receipt_keeps_the_code_and_adds_a_document_version(
-    client: httpx.AsyncClient, staff: Staff, catalog: None, clock: FrozenClock
+@pytest.mark.parametrize(
+    "before", [[], [Action.receive], [Action.receive, Action.start_processing]]
+)
+async def test_supplement__returns_to_the_status_it_was_asked_from_with_code_and_moved_date(
+    client: httpx.AsyncClient,
+    staff: Staff,
+    catalog: None,
+    clock: FrozenClock,
+    before: list[Action],
 ) -> None:
-    dossier = await walk(
-        client, staff, [Action.receive, Action.start_processing, Action.request_supplement]
+    asked = await walk(client, staff, before)
+    waiting = await ok(
+        client, staff, asked["id"], "request-supplement", BODIES[Action.request_supplement]
     )
-    clock.advance(timedelta(days=1))
+    clock.advance(timedelta(days=1))  # Tuesday 3 March: one working day waited
 
     arrived = await ok(
-        client, staff, dossier["id"], "supplement-arrived", BODIES[Action.supplement_arrived]
+        client, staff, asked["id"], "supplement-arrived", BODIES[Action.supplement_arrived]
     )
-    again = await ok(client, staff, dossier["id"], "receive")
 
-    assert arrived["status"]["code"] == Status.submitted
-    assert arrived["due_date"] == "2026-03-06"
+    assert waiting["status"]["code"] == Status.supplement_requested
+    assert arrived["status"] == asked["status"], "back where it was, not to “Mới đăng ký”"
+    assert arrived["code"] == asked["code"]
     assert [d["sha256"][0] for d in arrived["documents"]] == ["a", "b"]
-    assert again["code"] == dossier["code"]
-    assert again["due_date"] == "2026-03-06"
+    if asked["code"] is not None:
+        assert arrived["due_date"] == "2026-03-06", "the waited working day moves the date"
+        token = arrived["tracking_token"]
+        tracked = await client.get(f"/api/v1/track/{arrived['code']}?t={token}")
+        assert tracked.json()["status"] == asked["status"]
+        receipt = await act(client, staff, asked["id"], "receive")  # no second receipt
+        assert_problem(receipt, 409, "illegal_transition")
+
+
+async def test_supplement__a_second_request_needs_a_reason_and_records_its_round(
+    client: httpx.AsyncClient, staff: Staff, catalog: None
+) -> None:
+    dossier = await walk(
+        client, staff, [Action.receive, Action.request_supplement, Action.supplement_arrived]
+    )
+
+    bare = await act(
+        client, staff, dossier["id"], "request-supplement", BODIES[Action.request_supplement]
+    )
+    reasoned = await ok(
+        client,
+        staff,
+        dossier["id"],
+        "request-supplement",
+        {**BODIES[Action.request_supplement], "reason": "Giấy mới nộp sai họ tên"},
+    )
+    events = (
+        await client.get(f"/api/v1/dossiers/{dossier['id']}/events", headers=staff["clerk.a"].auth)
+    ).json()
+
+    assert_problem(bare, 422, "validation_failed")
+    assert "lý do" in bare.json()["detail"]
+    assert reasoned["status"]["code"] == Status.supplement_requested
+    rounds = [e["payload"].get("supplement_round") for e in events]
+    assert [r for r in rounds if r] == [1, 2]
+    assert events[-1]["payload"]["reason"] == "Giấy mới nộp sai họ tên"
 
 
 async def test_stop__a_supplement_or_fee_that_never_comes_ends_the_wait_without_lateness(

@@ -52,6 +52,9 @@ def test_next_status__follows_the_table_and_refuses_everything_else(
 ) -> None:
     if (status, action) in LEGAL:
         assert next_status(status, action) is LEGAL[(status, action)]
+        if action is A.supplement_arrived:
+            for asked in (S.submitted, S.received, S.processing):
+                assert next_status(status, action, asked_from=asked) is asked
     else:
         with pytest.raises(IllegalTransitionError) as raised:
             next_status(status, action)
