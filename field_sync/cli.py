@@ -521,6 +521,8 @@ class _Describer:
         if change.action == Action.receive and change.due_date:
             line += f", hẹn trả kết quả ngày {change.due_date:%d/%m/%Y}"
         payload = change.payload
+        if change.action == Action.extend and payload.new_due_date:
+            line += f"; cơ quan xin lỗi, hẹn lại ngày {payload.new_due_date:%d/%m/%Y}"
         for item in payload.items:
             document = self._document_name(procedure, item.document_key)
             note = f": {item.note}" if item.note else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -167,6 +167,9 @@ class ProcedureCreate(msgspec.Struct, frozen=True, kw_only=True):
     """Working days from receipt to result; ``None`` where the published source is silent."""
     processing_note: LongText = ""
     """The processing time as published, when it is more than a number of days."""
+    same_day_cutoff: time | None = None
+    """For a same-day procedure (0 days), the time of day (Vietnam time) after which a dossier
+    received is due the next working day; ``None`` is the legal default of 15:00."""
     documents: list[RequiredDocument] = msgspec.field(default_factory=list)
     fee_vnd: FeeVnd | None = None
     """Fee in đồng; ``None`` where it is set locally or varies (see ``fee_note``)."""
@@ -186,6 +189,7 @@ class ProcedureUpdate(msgspec.Struct, frozen=True, kw_only=True):
     field: Line | UnsetType = UNSET
     processing_days: ProcessingDays | UnsetType | None = UNSET
     processing_note: LongText | UnsetType = UNSET
+    same_day_cutoff: time | UnsetType | None = UNSET
     documents: list[RequiredDocument] | UnsetType = UNSET
     fee_vnd: FeeVnd | UnsetType | None = UNSET
     fee_note: LongText | UnsetType = UNSET

@@ -353,7 +353,14 @@ class Dossier(msgspec.Struct, frozen=True, kw_only=True):
     """Secret part of the receipt's tracking QR."""
     received_at: datetime | None
     due_date: date | None
+    """The date timeliness counts against: the receipt's, moved only by pauses."""
     original_due_date: date | None
+    """The date printed on the receipt."""
+    extended_due_date: date | None = None
+    """The later date an apology (Mẫu 04) promised; the dossier is still judged by
+    ``due_date``."""
+    processing_days: int | None = None
+    """The working days it was received with."""
     paused_working_days: int
     fee_vnd: int | None
     finished_at: datetime | None
@@ -615,6 +622,8 @@ class TrackingInfo(msgspec.Struct, frozen=True, kw_only=True):
     status: StatusInfo
     received_date: date | None
     due_date: date | None
+    extended_due_date: date | None = None
+    """The later date the office's apology promised, if it sent one."""
     finished_date: date | None
     timeliness: str | None
     """Vietnamese label: the timeliness of a finished dossier (Trước hạn, Đúng hạn, Quá hạn),

@@ -334,6 +334,8 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
     status: StatusInfo
     due_date: date | None
     at: datetime
+    extended_due_date: date | None = None
+    """The later date an apology (Mẫu 04) promised the household, if any."""
     payload: EventPayload
     """The action's details: itemised supplement requests, refusal reasons, results..."""
     standing: Standing = Standing.not_received

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import msgspec
@@ -31,6 +32,7 @@ def catalog_counter(commune_code: str) -> str:
 def _procedure(row: dict[str, Any]) -> wire.Procedure:
     values = {name: row[name] for name in (*_FIELDS, "code")}
     values["documents"] = msgspec.convert(row["documents"], list[wire.RequiredDocument])
+    values["same_day_cutoff"] = msgspec.convert(row["same_day_cutoff"], time | None)
     return wire.Procedure(
         **values,
         id=row["id"],

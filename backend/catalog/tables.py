@@ -36,6 +36,8 @@ class Procedure(Table, tablename="procedure"):
     field = Varchar(length=200, default="")
     processing_days = Integer(null=True, default=None)
     processing_note = Text(default="")
+    same_day_cutoff = Varchar(length=8, null=True, default=None)
+    """``HH:MM:SS``: a same-day dossier received later is due the next working day."""
     documents = JSONB(default="[]")
     fee_vnd = BigInt(null=True, default=None)
     fee_note = Text(default="")

@@ -6,7 +6,11 @@ reports all call :func:`standing` (the inbox's SQL filters are built from the sa
 thresholds, and a test checks that they agree with it on both engines).
 
 The rules (DOMAIN.md, "Deadlines" and "Timeliness and reports"):
-- due date: the receipt date plus the procedure's working days, counted from the next day;
+- due date: the receipt date plus the procedure's working days, counted from the next day; a
+  same-day procedure received after its cut-off (15:00 unless the catalog says otherwise) is
+  due the next working day (Decree 23/2015/NĐ-CP for chứng thực; the civil-status rules);
+- an apology (Mẫu 04) promises the citizen a later date but never moves the due date that
+  timeliness and standing count against: a dossier late against its receipt stays late;
 - the clock stops while the citizen owes a supplement or a fee, and the due date moves by the
   working days waited when it runs again;
 - a finished dossier's timeliness compares the finishing date with the due date, by date;
@@ -15,7 +19,7 @@ The rules (DOMAIN.md, "Deadlines" and "Timeliness and reports"):
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from backend.dossiers.states import CLOSED, PAUSING
 from backend.dossiers.workdays import WorkCalendar
@@ -24,6 +28,7 @@ from schemas.dossiers import Standing, Status, Timeliness
 __all__ = [
     "CLOCK_RUNNING",
     "DUE_SOON_DAYS",
+    "SAME_DAY_CUTOFF",
     "due_date",
     "due_soon_until",
     "resume",
@@ -38,8 +43,22 @@ CLOCK_RUNNING = frozenset(Status) - PAUSING - CLOSED
 """Statuses in which a received dossier's deadline clock runs."""
 
 
-def due_date(calendar: WorkCalendar, received_on: date, processing_days: int) -> date:
-    """The return date of a dossier received on ``received_on``."""
+SAME_DAY_CUTOFF = time(15, 0)
+"""After this time a same-day dossier is due the next working day, unless its procedure in the
+catalog names another cut-off."""
+
+
+def due_date(
+    calendar: WorkCalendar,
+    received_at: datetime,
+    processing_days: int,
+    cutoff: time | None = None,
+) -> date:
+    """The return date of a dossier received at ``received_at`` (Vietnam local time)."""
+    received_on = received_at.date()
+    if processing_days == 0 and received_at.time() > (cutoff or SAME_DAY_CUTOFF):
+        # Past the cut-off the next working day is the same day's answer: start tomorrow.
+        received_on += timedelta(days=1)
     return calendar.add_working_days(received_on, processing_days)
 
 

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import msgspec
@@ -20,7 +20,7 @@ from ulid import ULID
 
 from backend.auth.principal import Principal
 from backend.catalog.tables import Procedure
-from backend.clock import local_date
+from backend.clock import VN_TZ, local_date
 from backend.communes.tables import Commune
 from backend.context import Context
 from backend.custody.services import CustodyService
@@ -362,7 +362,7 @@ class DossierLifecycle:
                     changes["fee_vnd"] = body.amount_vnd
                 case wire.Extend():
                     changes |= _extend(row, body, calendar)
-                    details["previous_due_date"] = row["due_date"]
+                    details["previous_due_date"] = row["extended_due_date"] or row["due_date"]
                 case wire.ReturnResult(channel=wire.DeliveryMethod.post, postal_tracking=""):
                     raise AppError(
                         ErrorCode.validation_failed,
@@ -375,13 +375,14 @@ class DossierLifecycle:
             if target in PAUSING and current not in PAUSING and row["due_date"] is not None:
                 changes["paused_since"] = now
             if current in PAUSING and target not in PAUSING and row["paused_since"] is not None:
-                due, waited = deadlines.resume(
-                    calendar,
-                    changes.get("due_date", row["due_date"]),
-                    local_date(row["paused_since"]),
-                    today,
-                )
+                paused_on = local_date(row["paused_since"])
+                due, waited = deadlines.resume(calendar, row["due_date"], paused_on, today)
                 changes["due_date"] = due
+                if row["extended_due_date"] is not None:
+                    # The promised date waits as long as the legal one.
+                    changes["extended_due_date"] = deadlines.resume(
+                        calendar, row["extended_due_date"], paused_on, today
+                    )[0]
                 changes["paused_working_days"] = row["paused_working_days"] + waited
                 changes["paused_since"] = None
                 details["waited_working_days"] = waited
@@ -444,13 +445,21 @@ class DossierLifecycle:
                 "Xã chưa khai báo mã cơ quan tiếp nhận, chưa thể cấp mã hồ sơ.",
             )
         procedure = (
-            await Procedure.select(Procedure.processing_days)
+            await Procedure.select(Procedure.processing_days, Procedure.same_day_cutoff)
             .where(Procedure.id == row["procedure"])
             .first()
-        )
-        days = body.processing_days
-        if days is None and procedure is not None:
-            days = procedure["processing_days"]
+        ) or {"processing_days": None, "same_day_cutoff": None}
+        days = procedure["processing_days"]
+        if days is not None and body.processing_days is not None:
+            # The law sets the time; a clerk cannot lengthen (or shorten) it at the counter.
+            raise AppError(
+                ErrorCode.validation_failed,
+                f"Thủ tục có thời hạn giải quyết {days} ngày làm việc theo danh mục; không nhập "
+                "thời hạn khác khi tiếp nhận.",
+                errors=[FieldError(field="body.processing_days", message="set by the catalog")],
+            )
+        if days is None:
+            days = body.processing_days
         if days is None:
             raise AppError(
                 ErrorCode.processing_time_unknown,
@@ -458,7 +467,13 @@ class DossierLifecycle:
             )
         today = local_date(now)
         sequence = await next_value(self.ctx.db, f"dossier-code:{agency}:{today:%y%m%d}")
-        due = deadlines.due_date(calendar, today, days)
+        cutoff = procedure["same_day_cutoff"]
+        due = deadlines.due_date(
+            calendar,
+            now.astimezone(VN_TZ),
+            days,
+            time.fromisoformat(cutoff) if cutoff else None,
+        )
         code = rules.dossier_code(agency, today, sequence)
         return {
             "code": code,
@@ -466,6 +481,7 @@ class DossierLifecycle:
             "received_at": now,
             "due_date": due,
             "original_due_date": due,
+            "processing_days": days,
             "search_text": f"{row['search_text']} {rules.fold(code)}",
         }
 
@@ -559,7 +575,9 @@ def _check_delivery(delivery: wire.Delivery) -> None:
 
 
 def _extend(row: dict[str, Any], body: wire.Extend, calendar: WorkCalendar) -> dict[str, Any]:
-    current: date | None = row["due_date"]
+    """The apology's new date (Mẫu 04), before or after the due date and more than once; the
+    due date that timeliness counts against stays the receipt's."""
+    current: date | None = row["extended_due_date"] or row["due_date"]
     if current is None or body.new_due_date <= current:
         raise AppError(
             ErrorCode.validation_failed,
@@ -572,4 +590,4 @@ def _extend(row: dict[str, Any], body: wire.Extend, calendar: WorkCalendar) -> d
             "Ngày hẹn mới phải là ngày làm việc.",
             errors=[FieldError(field="body.new_due_date", message="not a working day")],
         )
-    return {"due_date": body.new_due_date}
+    return {"extended_due_date": body.new_due_date}

@@ -163,6 +163,8 @@ class DossierQueries:
             received_at=row["received_at"],
             due_date=row["due_date"],
             original_due_date=row["original_due_date"],
+            extended_due_date=row["extended_due_date"],
+            processing_days=row["processing_days"],
             paused_working_days=row["paused_working_days"],
             fee_vnd=row["fee_vnd"],
             finished_at=row["finished_at"],

@@ -56,6 +56,10 @@ class Dossier(Table, tablename="dossier"):
     received_at = Timestamptz(null=True, default=None)
     due_date = Date(null=True, default=None, index=True)
     original_due_date = Date(null=True, default=None)
+    extended_due_date = Date(null=True, default=None)
+    """The new date an apology (Mẫu 04) promised; timeliness still counts ``due_date``."""
+    processing_days = Integer(null=True, default=None)
+    """The working days the dossier was received with (the catalog's, or the clerk's)."""
     paused_since = Timestamptz(null=True, default=None)
     paused_working_days = Integer(default=0)
     fee_vnd = BigInt(null=True, default=None)

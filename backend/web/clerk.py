@@ -363,6 +363,8 @@ def _event_view(event: wire.DossierEvent) -> list[dict[str, Any]]:
         details.append(f"mã hồ sơ {payload.code}")
     if payload.due_date:
         details.append(f"hẹn trả {vn_date(payload.due_date)}")
+    if payload.new_due_date:
+        details.append(f"hẹn lại {vn_date(payload.new_due_date)}")
     for item in payload.items:
         details.append(f"{item.document_key}: {item.problem.label} {item.note}".strip())
     if payload.channel is not None:

@@ -78,9 +78,11 @@ class PrintPages(Controller):
                 "tracking_url": url,
                 "qr_svg": qr.svg_inline(scale=4, omitsize=True, title="Mã QR tra cứu hồ sơ"),
                 "processing_days": (
-                    procedure.processing_days
-                    if procedure and procedure.processing_days is not None
-                    else (latest["receive"].payload.processing_days or "—")
+                    dossier.processing_days
+                    if dossier.processing_days is not None
+                    else procedure.processing_days
+                    if procedure  # received before the dossier kept its days
+                    else None
                 ),
             }
         else:
@@ -102,7 +104,7 @@ class PrintPages(Controller):
                 ],
                 "note": payload.note,
                 "reason": payload.reason,
-                "new_due": payload.due_date,
+                "new_due": payload.new_due_date or payload.due_date,
                 "previous_due": payload.previous_due_date,
             }
         await audit.record(principal, AuditAction.print_form, dossier_id, form, client)

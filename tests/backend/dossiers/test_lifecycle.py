@@ -230,6 +230,56 @@ async def test_receive__without_published_processing_time_needs_the_clerks_figur
 
     assert_problem(refused, 422, "processing_time_unknown")
     assert accepted["due_date"] == "2026-03-02"
+    assert accepted["processing_days"] == 0
+
+
+async def test_receive__the_catalogs_processing_time_cannot_be_changed_at_the_counter(
+    client: httpx.AsyncClient, staff: Staff, catalog: None
+) -> None:
+    dossier = await submit(staff)
+
+    longer = await act(client, staff, dossier["id"], "receive", {"processing_days": 30})
+    received = await ok(client, staff, dossier["id"], "receive")
+
+    body = assert_problem(longer, 422, "validation_failed")
+    assert "3 ngày làm việc" in body["detail"]
+    assert received["due_date"] == "2026-03-05"
+    assert received["processing_days"] == 3
+
+
+@pytest.mark.parametrize(
+    ("cutoff", "hour", "due"),
+    [
+        (None, "14:59", "2026-03-06"),  # Friday before 15:00: that Friday
+        (None, "16:30", "2026-03-09"),  # Friday after 15:00: Monday
+        ("11:00:00", "11:30", "2026-03-09"),  # the catalog's own cut-off
+        ("11:00:00", "10:00", "2026-03-06"),
+    ],
+)
+async def test_receive__a_same_day_procedure_after_its_cut_off_is_due_the_next_working_day(
+    client: httpx.AsyncClient,
+    staff: Staff,
+    catalog: None,
+    clock: FrozenClock,
+    cutoff: str | None,
+    hour: str,
+    due: str,
+) -> None:
+    body = {
+        "code": "2.000815",
+        "name": "Chứng thực bản sao từ bản chính",
+        "processing_days": 0,
+        "same_day_cutoff": cutoff,
+        "documents": [{"key": "to_khai", "name": "Bản chính", "kind": "original"}],
+    }
+    await staff.post_created("/api/v1/procedures", body)
+    dossier = await submit(staff, procedure_code="2.000815")
+    h, m = (int(x) for x in hour.split(":"))
+    clock.advance(timedelta(days=4, hours=h - 9, minutes=m))  # Friday 6 March, Vietnam time
+
+    received = await ok(client, staff, dossier["id"], "receive")
+
+    assert received["due_date"] == due
 
 
 async def test_receive__commune_without_agency_code_cannot_give_codes(
@@ -395,22 +445,44 @@ async def test_resolve__timeliness_against_the_due_date(
     assert returned["finished_at"] == resolved["finished_at"], "the first finish counts"
 
 
-async def test_extend__moves_the_due_date_and_timeliness_follows_it(
+async def test_extend__promises_a_later_date_but_a_late_dossier_stays_late(
     client: httpx.AsyncClient, staff: Staff, catalog: None, clock: FrozenClock
 ) -> None:
     dossier = await walk(client, staff, [Action.receive, Action.start_processing])
     backwards = await act(
         client, staff, dossier["id"], "extend", {"new_due_date": "2026-03-04", "reason": "x"}
     )
+    clock.advance(timedelta(days=8))  # Tuesday 10 March: past the due date of 5 March
     extended = await ok(client, staff, dossier["id"], "extend", BODIES[Action.extend])
-    clock.advance(timedelta(days=10))  # 12 March: late for 5 March, early for 20 March
+    again = await ok(
+        client, staff, dossier["id"], "extend", {"new_due_date": "2026-03-24", "reason": "y"}
+    )
+    clock.advance(timedelta(days=2))  # 12 March: early for the promised date, late for the law
 
     resolved = await ok(client, staff, dossier["id"], "resolve", BODIES[Action.resolve])
+    tracked = await client.get(f"/api/v1/track/{dossier['code']}?t={dossier['tracking_token']}")
 
     assert_problem(backwards, 422, "validation_failed")
-    assert extended["due_date"] == "2026-03-20"
-    assert extended["original_due_date"] == "2026-03-05"
-    assert resolved["timeliness"] == "early"
+    assert extended["extended_due_date"] == "2026-03-20"
+    assert again["extended_due_date"] == "2026-03-24", "an apology may be renewed"
+    assert extended["due_date"] == extended["original_due_date"] == "2026-03-05"
+    assert extended["standing"] == "overdue"
+    assert resolved["timeliness"] == "late"
+    assert tracked.json()["extended_due_date"] == "2026-03-24"
+    assert tracked.json()["timeliness"] == "Quá hạn"
+
+
+async def test_extend__a_pause_after_the_apology_moves_both_dates(
+    client: httpx.AsyncClient, staff: Staff, catalog: None, clock: FrozenClock
+) -> None:
+    dossier = await walk(client, staff, [Action.receive, Action.start_processing, Action.extend])
+    await ok(client, staff, dossier["id"], "request-fee", BODIES[Action.request_fee])
+    clock.advance(timedelta(days=1))  # one working day waited
+
+    paid = await ok(client, staff, dossier["id"], "record-payment", BODIES[Action.record_payment])
+
+    assert paid["due_date"] == "2026-03-06"
+    assert paid["extended_due_date"] == "2026-03-23"
 
 
 async def test_refuse__at_intake_is_not_a_finished_dossier(

@@ -36,6 +36,7 @@ async def test_track__shows_status_and_dates_but_no_personal_data(
         "status": {"code": 2, "label": "Được tiếp nhận"},
         "received_date": "2026-03-02",
         "due_date": "2026-03-05",
+        "extended_due_date": None,
         "finished_date": None,
         "timeliness": "Trong hạn",
         "rated": False,

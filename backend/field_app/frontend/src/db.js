@@ -145,6 +145,7 @@ export async function recordChanges(changes, cursor) {
         code: change.dossier_code ?? row.code,
         status: change.status,
         due_date: change.due_date,
+        extended_due_date: change.extended_due_date ?? null,
         standing: change.standing,
         last_change: change,
       });

@@ -456,6 +456,7 @@ async function dossierView(ticket, id) {
       <dt>Mã hồ sơ</dt><dd>${esc(dossier.code || "chưa có")}</dd>
       <dt>Tại một cửa</dt><dd>${dossier.status ? esc(labels.statuses[dossier.status.code]) : "—"}</dd>
       <dt>Hẹn trả</dt><dd>${vnDate(dossier.due_date)}${dossier.standing ? ` (${esc(labels.standings[dossier.standing])})` : ""}</dd>
+      ${dossier.extended_due_date ? `<dt>Hẹn lại</dt><dd>${vnDate(dossier.extended_due_date)} (cơ quan đã xin lỗi)</dd>` : ""}
       <dt>Nhận kết quả</dt><dd>${esc(labels.deliveries[delivery.method])}${byPost ? `: ${esc(delivery.address)}` : ""}${delivery.pending ? " (chờ gửi)" : ""}</dd>
       ${dossier.detail ? `<dt>Ghi chú</dt><dd class="error">${esc(dossier.detail)}</dd>` : ""}
     </dl>
