@@ -27,12 +27,17 @@ class Share(msgspec.Struct, frozen=True):
 
 
 class Resolved(msgspec.Struct, frozen=True):
-    """Dossiers finished in the period, by timeliness; percentages of ``total``."""
+    """Dossiers resolved in the period (a result, not a stop), by timeliness against the date
+    on their receipt; percentages of ``total``."""
 
     total: int
     early: Share
     on_time: Share
     late: Share
+    early_and_on_time: Share
+    """Trước và đúng hạn: the share provinces publish (the two shares above, added)."""
+    late_with_apology: int = 0
+    """Of the late ones, those the office sent an apology with a new date (Mẫu 04)."""
 
 
 class InProgress(msgspec.Struct, frozen=True):
@@ -54,14 +59,30 @@ class TimelinessRow(msgspec.Struct, frozen=True, kw_only=True):
     """Team id, procedure code, or ``all``."""
     label: str
     received: int
+    """Received in the period."""
     resolved: Resolved
     in_progress: InProgress
     refused: int
+    """Refused at intake in the period (Mẫu 03): never received, so outside the balance."""
     supplement_requests: int
+    """Supplement requests made in the period."""
     field_captured: Share
     """Received dossiers captured by a roaming team or a residential-group point."""
     satisfaction: dict[str, int]
     """Ratings given in the period, by level."""
+    carried_over: int = 0
+    """Received before the period and still open at its start (kỳ trước chuyển qua)."""
+    stopped: int = 0
+    """Received dossiers whose handling ended in the period without a result (stopped, or
+    refused after receipt as earlier versions allowed)."""
+    withdrawn: int = 0
+    """Received dossiers the citizen withdrew in the period.
+
+    The columns add up: ``carried_over + received == resolved.total + stopped + withdrawn +
+    in_progress.total``."""
+    repeat_supplement_requests: int = 0
+    """Of ``supplement_requests``, those that were not the dossier's first (each needs a
+    stated reason: the office must guide the citizen completely in one go)."""
 
 
 class TimelinessReport(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,6 +15,7 @@ __all__ = [
     "DELIVERY_OPEN",
     "FINISHING",
     "PAUSING",
+    "WITH_RESULT",
     "IllegalTransitionError",
     "next_status",
 ]
@@ -83,6 +84,10 @@ PAUSING = frozenset({Status.supplement_requested, Status.awaiting_fee})
 
 FINISHING = frozenset({Status.resolved, Status.returned, Status.stopped, Status.refused})
 """Entering the first of these after receipt finishes the dossier for timeliness."""
+
+WITH_RESULT = frozenset({Status.resolved, Status.returned})
+"""A finished dossier in these was resolved; in the other finishing statuses it ended without a
+result (the report counts those apart)."""
 
 CLOSED = FINISHING | {Status.withdrawn}
 """No deadline runs any more in these: the dossier's story has ended."""

@@ -68,7 +68,7 @@ class ReportController(Controller):
     @get(
         "/timeliness.csv",
         summary="Timeliness report for a period (CSV, UTF-8 with BOM)",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
     )
     async def timeliness_csv(
         self, report: NamedDependency[wire.TimelinessReport]
@@ -78,6 +78,6 @@ class ReportController(Controller):
         )
         return Response(
             report_csv(report),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

@@ -4,52 +4,102 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from operator import attrgetter
 
 from backend.reports.shares import vi_number, vi_percent
 from schemas import reports as wire
 from schemas.dossiers import SatisfactionLevel
 
-__all__ = ["CSV_HEADER", "report_csv", "report_text", "row_text"]
+__all__ = ["CSV_HEADER", "LABELS", "report_csv", "report_text", "row_text"]
+
+
+def _share_columns(
+    label: str, share: Callable[[wire.TimelinessRow], wire.Share]
+) -> list[tuple[str, Callable[[wire.TimelinessRow], object]]]:
+    """A share's two CSV columns: its count and its percentage."""
+    return [(label, lambda r: share(r).count), (f"{label} (%)", lambda r: share(r).percent)]
+
 
 _LEVEL_LABELS = {level: level.label for level in SatisfactionLevel}
 
-CSV_HEADER = [
-    "Nhóm",
-    "Tiếp nhận",
-    "Đã giải quyết",
-    "Trước hạn",
-    "Trước hạn (%)",
-    "Đúng hạn",
-    "Đúng hạn (%)",
-    "Quá hạn",
-    "Quá hạn (%)",
-    "Đang giải quyết",
-    "Đang giải quyết trong hạn",
-    "Đang giải quyết quá hạn",
-    "Từ chối tiếp nhận",
-    "Yêu cầu bổ sung",
-    "Thu nhận tại cơ sở",
-    "Thu nhận tại cơ sở (%)",
-    *_LEVEL_LABELS.values(),
+LABELS = {
+    "carried_over": "Kỳ trước chuyển qua",
+    "received": "Tiếp nhận",
+    "resolved": "Đã giải quyết",
+    "early": "Trước hạn",
+    "on_time": "Đúng hạn",
+    "late": "Quá hạn",
+    "early_and_on_time": "Trước và đúng hạn",
+    "late_with_apology": "Quá hạn có phiếu xin lỗi",
+    "stopped": "Dừng xử lý",
+    "withdrawn": "Rút hồ sơ",
+    "in_progress": "Đang giải quyết",
+    "within": "Đang giải quyết trong hạn",
+    "overdue": "Đang giải quyết quá hạn",
+    "paused": "Tạm dừng tính hạn",
+    "refused": "Từ chối tiếp nhận",
+    "supplement_requests": "Yêu cầu bổ sung",
+    "repeat_supplement_requests": "Yêu cầu bổ sung lần hai trở lên",
+    "field_captured": "Thu nhận tại cơ sở",
+}
+"""Every figure's one label: the report page, its text and its CSV."""
+
+_COLUMNS: list[tuple[str, Callable[[wire.TimelinessRow], object]]] = [
+    (LABELS["carried_over"], lambda r: r.carried_over),
+    (LABELS["received"], lambda r: r.received),
+    (LABELS["resolved"], lambda r: r.resolved.total),
+    *(
+        column
+        for part in ("early", "on_time", "late", "early_and_on_time")
+        for column in _share_columns(LABELS[part], attrgetter(f"resolved.{part}"))
+    ),
+    (LABELS["late_with_apology"], lambda r: r.resolved.late_with_apology),
+    (LABELS["stopped"], lambda r: r.stopped),
+    (LABELS["withdrawn"], lambda r: r.withdrawn),
+    (LABELS["in_progress"], lambda r: r.in_progress.total),
+    (LABELS["within"], lambda r: r.in_progress.within),
+    (LABELS["overdue"], lambda r: r.in_progress.overdue),
+    (LABELS["paused"], lambda r: r.in_progress.paused),
+    (LABELS["refused"], lambda r: r.refused),
+    (LABELS["supplement_requests"], lambda r: r.supplement_requests),
+    (LABELS["repeat_supplement_requests"], lambda r: r.repeat_supplement_requests),
+    *_share_columns(LABELS["field_captured"], lambda r: r.field_captured),
+    *(
+        (label, lambda r, v=level.value: r.satisfaction.get(v, 0))
+        for level, label in _LEVEL_LABELS.items()
+    ),
 ]
+CSV_HEADER = ["Nhóm", *(label for label, _ in _COLUMNS)]
 
 
 def row_text(row: wire.TimelinessRow) -> str:
     """One group's figures in the words provinces publish them with."""
     r = row.resolved
     p = row.in_progress
+    apologised = (
+        f" ({vi_number(r.late_with_apology)} có phiếu xin lỗi)" if r.late_with_apology else ""
+    )
+    repeated = row.repeat_supplement_requests
+    again = f" (lần hai trở lên {vi_number(repeated)})" if repeated else ""
+
+    def share(key: str, s: wire.Share) -> str:
+        return f"{LABELS[key].lower()} {vi_number(s.count)} ({vi_percent(s.percent)}%)"
+
     return (
+        f"kỳ trước chuyển qua {vi_number(row.carried_over)}, "
         f"tiếp nhận {vi_number(row.received)} hồ sơ; "
         f"đã giải quyết {vi_number(r.total)} hồ sơ, trong đó "
-        f"trước hạn {vi_number(r.early.count)} ({vi_percent(r.early.percent)}%), "
-        f"đúng hạn {vi_number(r.on_time.count)} ({vi_percent(r.on_time.percent)}%), "
-        f"quá hạn {vi_number(r.late.count)} ({vi_percent(r.late.percent)}%); "
+        f"{share('early', r.early)}, {share('on_time', r.on_time)}, {share('late', r.late)}"
+        f"{apologised}; {share('early_and_on_time', r.early_and_on_time)}; "
+        f"dừng xử lý {vi_number(row.stopped)}; rút hồ sơ {vi_number(row.withdrawn)}; "
         f"đang giải quyết {vi_number(p.total)} hồ sơ "
-        f"(trong hạn {vi_number(p.within)}, quá hạn {vi_number(p.overdue)}); "
+        f"(trong hạn {vi_number(p.within)}, quá hạn {vi_number(p.overdue)}, "
+        f"tạm dừng tính hạn {vi_number(p.paused)}); "
         f"từ chối tiếp nhận {vi_number(row.refused)}; "
-        f"yêu cầu bổ sung {vi_number(row.supplement_requests)}; "
-        f"thu nhận tại cơ sở {vi_number(row.field_captured.count)} "
-        f"({vi_percent(row.field_captured.percent)}%)."
+        f"yêu cầu bổ sung {vi_number(row.supplement_requests)}"
+        f"{again}; "
+        f"{share('field_captured', row.field_captured)}."
     )
 
 
@@ -74,26 +124,5 @@ def report_csv(report: wire.TimelinessReport) -> bytes:
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for row in [*report.rows, report.total]:
-        r = row.resolved
-        writer.writerow(
-            [
-                row.label,
-                row.received,
-                r.total,
-                r.early.count,
-                r.early.percent,
-                r.on_time.count,
-                r.on_time.percent,
-                r.late.count,
-                r.late.percent,
-                row.in_progress.total,
-                row.in_progress.within,
-                row.in_progress.overdue,
-                row.refused,
-                row.supplement_requests,
-                row.field_captured.count,
-                row.field_captured.percent,
-                *(row.satisfaction.get(level.value, 0) for level in _LEVEL_LABELS),
-            ]
-        )
+        writer.writerow([row.label, *(value(row) for _, value in _COLUMNS)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

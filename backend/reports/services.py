@@ -1,14 +1,20 @@
 """The timeliness report: received, resolved early / on time / late, in progress, and more.
 
 Definitions (DOMAIN.md, "Timeliness and reports"), with dates in Vietnam time:
-- received: receipt date in the period;
-- resolved: finished (first of resolved, returned, stopped, refused after receipt) in the
-  period, split by the timeliness fixed when it finished; percentages are of resolved;
+- received: receipt date in the period; carried over: received before it, open at its start;
+- resolved: finished with a result (resolved, then perhaps returned) in the period, split by
+  the timeliness fixed when it finished, against the date on the receipt as pauses moved it
+  (an apology's new date never counts); percentages are of resolved; "before and on time"
+  adds the first two;
+- stopped: received and ended in the period without a result; withdrawn: received and
+  withdrawn in the period; carried over + received = resolved + stopped + withdrawn + in
+  progress;
 - in progress: received by the end of the period, not finished and not withdrawn by then,
   within deadline, overdue or paused at the period's last day, as ``deadlines.standing``
   decides (against the due date as it stands; a pause that began after the period counts as
   the clock running);
-- refused and supplement requests: those actions taken in the period;
+- refused (at intake, Mẫu 03) and supplement requests: those actions taken in the period;
+  repeated supplement requests are those that were not the dossier's first;
 - field captured: the share of received dossiers captured by a team or a residential point;
 - satisfaction: ratings given in the period.
 """
@@ -27,13 +33,13 @@ from backend.clock import VN_TZ
 from backend.communes.tables import Commune, Team
 from backend.context import Context
 from backend.dossiers.deadlines import standing
-from backend.dossiers.states import PAUSING
+from backend.dossiers.states import PAUSING, WITH_RESULT
 from backend.dossiers.tables import Dossier, DossierEvent, Satisfaction
 from backend.errors import AppError
 from backend.params import check_days
 from backend.reports.shares import percent, split_percent
 from schemas import reports as wire
-from schemas.dossiers import Action, Channel, SatisfactionLevel, Standing, Status
+from schemas.dossiers import Action, Channel, SatisfactionLevel, Standing, Status, Timeliness
 from schemas.errors import ErrorCode
 
 __all__ = ["ReportService"]
@@ -46,13 +52,18 @@ _MAX_DAYS = 3700
 class _Tally:
     label: str
     received: int = 0
+    carried_over: int = 0
     field_captured: int = 0
     finished: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    late_with_apology: int = 0
+    stopped: int = 0
+    withdrawn: int = 0
     within: int = 0
     overdue: int = 0
     paused: int = 0
     refused: int = 0
     supplement_requests: int = 0
+    repeat_supplement_requests: int = 0
     satisfaction: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def row(self, key: str) -> wire.TimelinessRow:
@@ -62,12 +73,17 @@ class _Tally:
             key=key,
             label=self.label,
             received=self.received,
+            carried_over=self.carried_over,
             resolved=wire.Resolved(
                 total=sum(counts),
                 early=wire.Share(counts[0], early),
                 on_time=wire.Share(counts[1], on_time),
                 late=wire.Share(counts[2], late),
+                early_and_on_time=wire.Share(counts[0] + counts[1], early + on_time),
+                late_with_apology=self.late_with_apology,
             ),
+            stopped=self.stopped,
+            withdrawn=self.withdrawn,
             in_progress=wire.InProgress(
                 total=self.within + self.overdue + self.paused,
                 within=self.within,
@@ -76,6 +92,7 @@ class _Tally:
             ),
             refused=self.refused,
             supplement_requests=self.supplement_requests,
+            repeat_supplement_requests=self.repeat_supplement_requests,
             field_captured=wire.Share(
                 self.field_captured, percent(self.field_captured, self.received)
             ),
@@ -140,20 +157,24 @@ class ReportService:
             Dossier.timeliness,
             Dossier.status,
             Dossier.paused_since,
+            Dossier.extended_due_date,
         ).where(
             scope
             & (Dossier.received_at < end)
             & (Dossier.finished_at.is_null() | (Dossier.finished_at >= start))
         )
         withdrawn = {
-            row["dossier"]
-            for row in await DossierEvent.select(DossierEvent.dossier).where(
+            row["dossier"]: row["at"]
+            for row in await DossierEvent.select(DossierEvent.dossier, DossierEvent.at).where(
                 (DossierEvent.commune == commune_code)
                 & (DossierEvent.action == Action.withdraw.value)
                 & (DossierEvent.at < end)
             )
         }
         for row in dossiers:
+            withdrawn_at = withdrawn.get(row["id"])
+            if withdrawn_at is not None and withdrawn_at < start:
+                continue  # its story ended before the period
             groups = tally(row)
             received_in_period = row["received_at"] >= start
             finished = row["finished_at"]
@@ -161,9 +182,18 @@ class ReportService:
                 if received_in_period:
                     t.received += 1
                     t.field_captured += row["channel"] in _FIELD_CHANNELS
-                if finished is not None and start <= finished < end and row["timeliness"]:
-                    t.finished[row["timeliness"]] += 1
-                elif (finished is None or finished >= end) and row["id"] not in withdrawn:
+                else:
+                    t.carried_over += 1
+                if finished is not None and finished < end:
+                    if Status(row["status"]) in WITH_RESULT:
+                        t.finished[row["timeliness"]] += 1
+                        late = row["timeliness"] == Timeliness.late.value
+                        t.late_with_apology += late and row["extended_due_date"] is not None
+                    else:
+                        t.stopped += 1
+                elif withdrawn_at is not None:
+                    t.withdrawn += 1
+                else:
                     at_end = _standing_at_end(row, end, date_to)
                     if at_end is Standing.paused:
                         t.paused += 1
@@ -172,17 +202,22 @@ class ReportService:
                     else:
                         t.within += 1
 
-        events = await DossierEvent.select(
-            DossierEvent.action,
-            DossierEvent.dossier.team.as_alias("team"),
-            DossierEvent.dossier.procedure_code.as_alias("procedure_code"),
-            DossierEvent.dossier.procedure.name.as_alias("procedure_name"),  # type: ignore[union-attr]
-        ).where(
-            (DossierEvent.commune == commune_code)
-            & DossierEvent.action.is_in([Action.refuse.value, Action.request_supplement.value])
-            & (DossierEvent.at >= start)
-            & (DossierEvent.at < end)
-            & _through(DossierEvent.dossier, team_id, procedure_code)
+        events = (
+            await DossierEvent.select(
+                DossierEvent.action,
+                DossierEvent.payload,
+                DossierEvent.dossier.team.as_alias("team"),
+                DossierEvent.dossier.procedure_code.as_alias("procedure_code"),
+                DossierEvent.dossier.procedure.name.as_alias("procedure_name"),  # type: ignore[union-attr]
+            )
+            .where(
+                (DossierEvent.commune == commune_code)
+                & DossierEvent.action.is_in([Action.refuse.value, Action.request_supplement.value])
+                & (DossierEvent.at >= start)
+                & (DossierEvent.at < end)
+                & _through(DossierEvent.dossier, team_id, procedure_code)
+            )
+            .output(load_json=True)
         )
         for event in events:
             for t in tally(event):
@@ -190,6 +225,9 @@ class ReportService:
                     t.refused += 1
                 else:
                     t.supplement_requests += 1
+                    t.repeat_supplement_requests += (event["payload"] or {}).get(
+                        "supplement_round", 1
+                    ) > 1
 
         ratings = await Satisfaction.select(
             Satisfaction.level,

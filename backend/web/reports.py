@@ -15,8 +15,10 @@ from backend.auth.principal import principal_of, require
 from backend.auth.roles import Permission
 from backend.clock import Clock, local_date
 from backend.errors import AppError
+from backend.reports.render import LABELS
 from backend.reports.services import ReportService
 from backend.web.render import page
+from schemas.dossiers import SatisfactionLevel
 from schemas.errors import ErrorCode
 from schemas.reports import GroupBy, TimelinessReport
 
@@ -102,5 +104,7 @@ class ReportPages(Controller):
             groups=list(GROUPS.items()),
             bars=month_bars(list(reversed(months))),
             colours=BAR_COLOURS,
+            labels=LABELS,
+            levels=[(level.value, level.label) for level in SatisfactionLevel],
             csv_url="/api/v1/reports/timeliness.csv?" + urlencode(query),
         )

@@ -24,4 +24,6 @@ async def forwards(db: Database) -> None:
 
     await Dossier.alter().add_column("extended_due_date", Date(null=True, default=None))
     await Dossier.alter().add_column("processing_days", Integer(null=True, default=None))
-    await Procedure.alter().add_column("same_day_cutoff", Varchar(length=8, null=True, default=None))
+    await Procedure.alter().add_column(
+        "same_day_cutoff", Varchar(length=8, null=True, default=None)
+    )

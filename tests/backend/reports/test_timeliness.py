@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 from hypothesis import given
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from backend.clock import FrozenClock
 from backend.dossiers.tables import Dossier
-from backend.reports.render import report_csv, report_text
+from backend.reports.render import CSV_HEADER, report_csv, report_text
 from backend.reports.shares import split_percent, vi_number, vi_percent
 from backend.wiring import Services
 from schemas.reports import GroupBy
@@ -112,9 +113,10 @@ async def test_report__a_month_matching_long_an_february_2020(
     assert total.field_captured.count == 2354
     text = report_text(report)
     assert (
-        "tiếp nhận 9.415 hồ sơ; đã giải quyết 5.732 hồ sơ, trong đó trước hạn 3.975 (69,35%), "
-        "đúng hạn 1.716 (29,93%), quá hạn 41 (0,72%)" in text
+        "kỳ trước chuyển qua 0, tiếp nhận 9.415 hồ sơ; đã giải quyết 5.732 hồ sơ, trong đó trước hạn 3.975 (69,35%), "
+        "đúng hạn 1.716 (29,93%), quá hạn 41 (0,72%); trước và đúng hạn 5.691 (99,28%)" in text
     )
+    assert total.resolved.early_and_on_time.percent == Decimal("99.28")
     assert text.startswith("Đặc khu Cô Tô, từ 01/02/2020 đến 29/02/2020")
 
 
@@ -129,41 +131,64 @@ async def test_report__counts_follow_the_dossiers_actions(
     auth = staff["viewer.a"].auth
     early = await walk(client, staff, [Action.receive, Action.start_processing])
     late = await walk(client, staff, [Action.receive, Action.start_processing])
-    await walk(client, staff, [Action.receive, Action.request_supplement])
+    apologised = await walk(client, staff, [Action.receive, Action.start_processing])
+    asked_twice = await walk(
+        client, staff, [Action.receive, Action.request_supplement, Action.supplement_arrived]
+    )
+    await ok(
+        client,
+        staff,
+        asked_twice["id"],
+        "request-supplement",
+        {**BODIES[Action.request_supplement], "reason": "Bản sao mới nộp chưa chứng thực"},
+    )
     await walk(client, staff, [Action.refuse])
     await walk(client, staff, [Action.receive, Action.withdraw])
+    await walk(client, staff, [Action.receive, Action.stop])
     await walk(client, staff, [Action.receive])
     await ok(client, staff, early["id"], "resolve", BODIES[Action.resolve])
     clock.advance(timedelta(days=7))  # Monday 9 March, past every due date (5 March)
     await ok(client, staff, late["id"], "resolve", BODIES[Action.resolve])
+    await ok(client, staff, apologised["id"], "extend", BODIES[Action.extend])
+    await ok(client, staff, apologised["id"], "resolve", BODIES[Action.resolve])  # before 20th
     await client.post(
         f"/api/v1/dossiers/{early['id']}/satisfaction",
         json={"level": "satisfied"},
         headers=staff["clerk.a"].auth,
     )
 
-    body = (
-        await client.get("/api/v1/reports/timeliness?from=2026-03-01&to=2026-03-31", headers=auth)
-    ).json()
+    async def report(period: str) -> dict[str, Any]:
+        answer = await client.get(f"/api/v1/reports/timeliness?{period}", headers=auth)
+        total: dict[str, Any] = answer.json()["total"]
+        return total
 
-    total = body["total"]
-    assert total["received"] == 5
+    total = await report("from=2026-03-01&to=2026-03-31")
+    april = await report("from=2026-04-01&to=2026-04-30")
+
+    assert total["received"] == 7
+    assert total["carried_over"] == 0
     assert total["resolved"] == {
-        "total": 2,
-        "early": {"count": 1, "percent": "50.00"},
+        "total": 3,
+        "early": {"count": 1, "percent": "33.33"},
         "on_time": {"count": 0, "percent": "0.00"},
-        "late": {"count": 1, "percent": "50.00"},
-    }
+        "late": {"count": 2, "percent": "66.67"},
+        "early_and_on_time": {"count": 1, "percent": "33.33"},
+        "late_with_apology": 1,
+    }, "an apology's new date never makes a late dossier on time"
+    assert (total["stopped"], total["withdrawn"]) == (1, 1)
     # The dossier waiting for a supplement is paused, never overdue, although its first due
     # date has passed; the one only received is overdue.
     assert total["in_progress"] == {"total": 2, "within": 0, "overdue": 1, "paused": 1}
+    in_progress = total["in_progress"]["total"]
+    assert total["carried_over"] + total["received"] == (
+        total["resolved"]["total"] + total["stopped"] + total["withdrawn"] + in_progress
+    ), "the columns add up"
     assert total["refused"] == 1
-    assert total["supplement_requests"] == 1
+    assert (total["supplement_requests"], total["repeat_supplement_requests"]) == (2, 1)
     assert total["satisfaction"]["satisfied"] == 1
-    february = (
-        await client.get("/api/v1/reports/timeliness?from=2026-02-01&to=2026-02-28", headers=auth)
-    ).json()
-    assert february["total"]["received"] == 0
+    assert (april["carried_over"], april["received"], april["in_progress"]["total"]) == (2, 0, 2)
+    february = await report("from=2026-02-01&to=2026-02-28")
+    assert february["received"] == 0
 
 
 async def test_report__group_by_procedure_and_csv_with_bom(
@@ -188,8 +213,10 @@ async def test_report__group_by_procedure_and_csv_with_bom(
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.content.startswith(b"\xef\xbb\xbf")
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("Nhóm,Tiếp nhận,Đã giải quyết,Trước hạn")
-    assert lines[-1].startswith("Tổng cộng,2,0")
+    assert csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert lines[0].startswith("Nhóm,Kỳ trước chuyển qua,Tiếp nhận,Đã giải quyết,Trước hạn")
+    assert "Trước và đúng hạn (%)" in lines[0]
+    assert lines[-1].startswith("Tổng cộng,0,2,0")
 
 
 async def test_report__another_communes_figures_are_forbidden(
@@ -219,7 +246,7 @@ def test_report_csv__total_row_is_last() -> None:
         key="all",
         label="Tổng cộng",
         received=0,
-        resolved=Resolved(0, zero, zero, zero),
+        resolved=Resolved(0, zero, zero, zero, zero),
         in_progress=InProgress(0, 0, 0),
         refused=0,
         supplement_requests=0,
@@ -237,6 +264,7 @@ def test_report_csv__total_row_is_last() -> None:
     )
 
     assert report_csv(report).decode("utf-8-sig").splitlines()[1].startswith("Tổng cộng,0,0,0")
+    assert len(report_csv(report).decode("utf-8-sig").splitlines()[1].split(",")) == len(CSV_HEADER)
 
 
 def _admin(staff: Staff) -> object:
@@ -244,3 +272,10 @@ def _admin(staff: Staff) -> object:
     from schemas.accounts import Role
 
     return Principal(staff["admin.a"].user_id, "admin.a", Role.admin, "07192", "token")
+
+
+@given(st.integers(0, 67999))
+def test_early_and_on_time__reproduces_ha_tinh_99_59_however_the_two_split(early: int) -> None:
+    shares = split_percent([early, 67999 - early, 280], balance=1)
+
+    assert shares[0] + shares[1] == Decimal("99.59")

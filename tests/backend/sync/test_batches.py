@@ -201,7 +201,7 @@ async def test_commit__the_id_card_scan_qr_is_read_on_the_server_and_checked(
     assert "022095009999" in result["results"][1]["detail"]
 
 
-async def test_supplement__moves_a_dossier_back_to_submitted_with_a_new_document_version(
+async def test_supplement__returns_a_received_dossier_to_received_with_a_new_document_version(
     client: httpx.AsyncClient, device: Device, staff: Staff
 ) -> None:
     first, second = scan(10), scan(11)
@@ -232,7 +232,7 @@ async def test_supplement__moves_a_dossier_back_to_submitted_with_a_new_document
 
     assert result["results"][0]["outcome"] == "accepted"
     after = (await client.get(url, headers=clerk)).json()
-    assert after["status"]["code"] == 1
+    assert after["status"]["code"] == 2
     assert [d["sha256"] for d in after["documents"]] == [sha(first), sha(second)]
 
 
