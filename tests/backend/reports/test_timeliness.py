@@ -113,7 +113,8 @@ async def test_report__a_month_matching_long_an_february_2020(
     assert total.field_captured.count == 2354
     text = report_text(report)
     assert (
-        "kỳ trước chuyển qua 0, tiếp nhận 9.415 hồ sơ; đã giải quyết 5.732 hồ sơ, trong đó trước hạn 3.975 (69,35%), "
+        "kỳ trước chuyển qua 0, tiếp nhận 9.415 hồ sơ; đã giải quyết 5.732 hồ sơ, trong đó "
+        "trước hạn 3.975 (69,35%), "
         "đúng hạn 1.716 (29,93%), quá hạn 41 (0,72%); trước và đúng hạn 5.691 (99,28%)" in text
     )
     assert total.resolved.early_and_on_time.percent == Decimal("99.28")
