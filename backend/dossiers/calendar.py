@@ -8,7 +8,7 @@ from backend.auth.principal import Principal
 from backend.context import Context
 from backend.db.engine import is_unique_violation
 from backend.dossiers.tables import HolidayOverride
-from backend.dossiers.workdays import WorkCalendar
+from backend.dossiers.workdays import ANNOUNCED_SWAPS, WorkCalendar
 from backend.errors import AppError
 from schemas import dossiers as wire
 from schemas.errors import ErrorCode
@@ -43,6 +43,21 @@ class CalendarService:
             if day.year == year:
                 days[day] = wire.CalendarDay(
                     day=day, working=True, name="Ngày làm bù", source="national"
+                )
+        for swap in ANNOUNCED_SWAPS:
+            if swap.day_off.year == year:
+                days[swap.day_off] = wire.CalendarDay(
+                    day=swap.day_off,
+                    working=False,
+                    name=f"Nghỉ bù ({swap.source})",
+                    source="national",
+                )
+            if swap.working_day.year == year:
+                days[swap.working_day] = wire.CalendarDay(
+                    day=swap.working_day,
+                    working=True,
+                    name=f"Ngày làm bù ({swap.source})",
+                    source="national",
                 )
         for override in await self.list_overrides(principal):
             if override.day.year == year:

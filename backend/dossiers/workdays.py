@@ -2,8 +2,11 @@
 
 Pure: no I/O. The national calendar comes from ``holidays.VN``, which knows Tết, substitute days
 off and the yearly make-up working Saturdays (``weekend_workdays``); a hand-written "skip
-weekends and holidays" rule gets those Saturdays wrong. Admin overrides (an extra day off, an
-extra working day) sit on top, for local or late-announced changes.
+weekends and holidays" rule gets those Saturdays wrong. The package release is pinned (two
+installs must compute the same due date), and the day swaps the government announces after a
+release are reviewed data here (:data:`ANNOUNCED_SWAPS`, each with its source), applied on
+top of it. Admin overrides (an extra day off, an extra working day) sit on top of both, for
+local changes.
 
 Counting follows Civil Code 2015 Art. 147-148: a period starts the day after the triggering
 event, and one that would end on a non-working day ends on the next working day.
@@ -12,11 +15,36 @@ event, and one that would end on a non-working day ends on the next working day.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import holidays
 
-__all__ = ["WorkCalendar"]
+__all__ = ["ANNOUNCED_SWAPS", "Swap", "WorkCalendar"]
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A working day moved by the government: ``day_off`` is free, ``working_day`` is worked."""
+
+    day_off: date
+    working_day: date
+    source: str
+    """The announcement, as the admin page shows it."""
+
+
+ANNOUNCED_SWAPS: tuple[Swap, ...] = (
+    Swap(
+        day_off=date(2026, 1, 2),
+        working_day=date(2026, 1, 10),
+        source="Công văn 12729/VPCP-KGVX ngày 25/12/2025 của Văn phòng Chính phủ",
+    ),
+)
+"""Day swaps for civil servants announced after the pinned ``holidays`` release learnt them.
+Each is checked against its announcement by a test; drop one when the package has it."""
+
+_SWAP_OFF = frozenset(s.day_off for s in ANNOUNCED_SWAPS)
+_SWAP_WORK = frozenset(s.working_day for s in ANNOUNCED_SWAPS)
 
 _MAX_SPAN_DAYS = 3660
 """No deadline arithmetic walks further than ten years (a guard against absurd input)."""
@@ -37,6 +65,10 @@ class WorkCalendar:
         if day in self._work:
             return True
         if day in self._off:
+            return False
+        if day in _SWAP_WORK:
+            return True
+        if day in _SWAP_OFF:
             return False
         working: bool = self._national.is_working_day(day)
         return working

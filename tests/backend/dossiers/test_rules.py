@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from backend.dossiers.deadlines import timeliness
 from backend.dossiers.rules import CODE_PATTERN, dossier_code
 from backend.dossiers.states import IllegalTransitionError, next_status
-from backend.dossiers.workdays import WorkCalendar
+from backend.dossiers.workdays import ANNOUNCED_SWAPS, Swap, WorkCalendar
 from schemas.dossiers import Action, Status, Timeliness
 
 S, A = Status, Action
@@ -93,7 +93,44 @@ def test_add_working_days__n_then_m_equals_n_plus_m(start: date, n: int, m: int)
 @settings(max_examples=300, deadline=None)
 @given(start=days_2025_2028, n=st.integers(1, 40))
 def test_add_working_days__agrees_with_the_holidays_calendar(start: date, n: int) -> None:
-    assert CAL.add_working_days(start, n) == VN.get_nth_working_day(start, n)
+    due = CAL.add_working_days(start, n)
+    swapped = {d for s in ANNOUNCED_SWAPS for d in (s.day_off, s.working_day)}
+    if not any(start < d <= due + timedelta(days=14) for d in swapped):
+        assert due == VN.get_nth_working_day(start, n)
+
+
+KNOWN_ANNOUNCEMENTS = [
+    # Công văn 12729/VPCP-KGVX of 25 December 2025: New Year 2026 off Thursday 1 and Friday
+    # 2 January, Saturday 10 January worked instead.
+    (date(2026, 1, 1), False),
+    (date(2026, 1, 2), False),
+    (date(2026, 1, 3), False),
+    (date(2026, 1, 9), True),
+    (date(2026, 1, 10), True),
+    (date(2026, 1, 11), False),
+]
+
+
+@pytest.mark.parametrize(("day", "working"), KNOWN_ANNOUNCEMENTS)
+def test_calendar__follows_every_known_announcement(day: date, working: bool) -> None:
+    assert CAL.is_working_day(day) is working
+
+
+@pytest.mark.parametrize("swap", ANNOUNCED_SWAPS, ids=lambda s: s.day_off.isoformat())
+def test_announced_swaps__each_is_still_needed_on_top_of_the_pinned_package(swap: Swap) -> None:
+    # Fails once a newer holidays release knows the swap: then drop it from the data.
+    assert VN.is_working_day(swap.day_off) or not VN.is_working_day(swap.working_day)
+    assert not CAL.is_working_day(swap.day_off)
+    assert CAL.is_working_day(swap.working_day)
+    assert swap.source
+
+
+def test_announced_swaps__move_due_dates_and_overrides_still_win() -> None:
+    overridden = WorkCalendar(extra_working_days=[date(2026, 1, 2)])
+
+    assert CAL.add_working_days(date(2025, 12, 31), 1) == date(2026, 1, 5)
+    assert CAL.add_working_days(date(2026, 1, 9), 1) == date(2026, 1, 10)
+    assert overridden.add_working_days(date(2025, 12, 31), 1) == date(2026, 1, 2)
 
 
 @settings(max_examples=200, deadline=None)
