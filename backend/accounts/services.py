@@ -81,6 +81,16 @@ class AccountService:
     def _hash(self, token: str) -> str:
         return hash_token(self.ctx.settings.secret_key, token)
 
+    async def signer_name(self, commune_code: str, username: str) -> str:
+        """The full name a printed form gives for the commune's staff member ``username`` (the
+        login name when no full name was recorded)."""
+        row = await (
+            User.select(User.full_name)
+            .where((User.username == username) & (User.commune == commune_code))
+            .first()
+        )
+        return (row["full_name"] if row else "").strip() or username
+
     # --- login sessions -------------------------------------------------------------------
 
     async def login(self, username: str, password: str) -> tuple[str, wire.SessionInfo]:

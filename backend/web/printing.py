@@ -14,10 +14,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from backend.accounts.services import AccountService
 from backend.audit.services import AuditAction, AuditService
 from backend.auth.principal import client_address, principal_of, require
 from backend.auth.roles import Permission
-from backend.clock import Clock, local_date
+from backend.clock import local_date
 from backend.dossiers.forms import FORMS
 from backend.errors import AppError
 from backend.web.clerk import DESK, Desk, dossier_context
@@ -55,7 +56,7 @@ class PrintPages(Controller):
         request: Request[Any, Any, Any],
         desk: Desk,
         audit: NamedDependency[AuditService],
-        clock: NamedDependency[Clock],
+        accounts: NamedDependency[AccountService],
         dossier_id: FromPath[str],
         form: FromPath[str],
     ) -> Template:
@@ -68,6 +69,15 @@ class PrintPages(Controller):
         latest = context["latest"]
         commune = await desk.communes.get(principal.commune_code)
         extra: dict[str, Any] = {}
+        # A form carries the date and the signer of the step it records, reprinted or not.
+        event = latest.get(FORMS[form].action.value)
+        if event is None:
+            raise AppError(ErrorCode.not_found, "Hồ sơ chưa có thao tác ứng với mẫu này.")
+        signer = (
+            await accounts.signer_name(principal.commune_code, event.actor_name)
+            if event.actor_kind == "user"
+            else ""
+        )
         if form == "mau-01":
             if not dossier.code or not dossier.tracking_token:
                 raise AppError(ErrorCode.not_found, "Hồ sơ chưa được tiếp nhận.")
@@ -86,9 +96,6 @@ class PrintPages(Controller):
                 ),
             }
         else:
-            event = latest.get(FORMS[form].action.value)
-            if event is None:
-                raise AppError(ErrorCode.not_found, "Hồ sơ chưa có thao tác ứng với mẫu này.")
             payload = event.payload
             names = context["doc_names"]
             extra = {
@@ -116,6 +123,6 @@ class PrintPages(Controller):
             commune_name=commune.name,
             commune_short=_place(commune.name),
             province_name=commune.province_name,
-            today=local_date(clock.now()),
-            clerk_name=principal.username,
+            form_date=local_date(event.at),
+            signer_name=signer,
         )

@@ -25,6 +25,7 @@ __all__ = [
     "page",
     "vn_date",
     "vn_datetime",
+    "vn_form_date",
     "vn_money",
 ]
 
@@ -40,6 +41,13 @@ def vn_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(VN_TZ).date()
     return value.strftime("%d/%m/%Y")
+
+
+def vn_form_date(value: date) -> str:
+    """A form's date line, "ngày 02 tháng 01 năm 2026", "ngày 15 tháng 3 năm 2026": days below
+    10 and the months 1 and 2 take a leading zero (Decree 30/2020/NĐ-CP on official documents)."""
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"
 
 
 def vn_datetime(value: datetime | None) -> str:
@@ -81,7 +89,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, vn_money=vn_money)
+    env.filters.update(
+        vn_date=vn_date, vn_datetime=vn_datetime, vn_form_date=vn_form_date, vn_money=vn_money
+    )
     env.globals.update(standing_badge=standing_badge, standing_row=STANDING_ROW)
     return env
 
