@@ -506,10 +506,14 @@ class Resolve(VersionCheck, frozen=True, kw_only=True):
 
 
 class ReturnResult(VersionCheck, frozen=True, kw_only=True):
-    """The result was handed over, at the counter or by post (with its tracking number)."""
+    """The result was handed over at the counter, or sent by the public postal service
+    (Decision 45/2016/QĐ-TTg) with the postal item's number, to the address the citizen gave."""
 
     channel: DeliveryMethod
     postal_tracking: ShortLine = ""
+    """Số hiệu bưu gửi: required by post; the citizen follows the item with it."""
+    address: Address = ""
+    """Where it was sent by post; the dossier's postal address when left empty."""
 
 
 class Extend(VersionCheck, frozen=True, kw_only=True):
@@ -576,7 +580,7 @@ class EventPayload(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     result_summary: str = ""
     channel: DeliveryMethod | None = None
     postal_tracking: str = ""
-    # change-delivery (``channel`` is the new method)
+    # change-delivery (``channel`` is the new method), return by post (where it went)
     address: str = ""
     note: str = ""
 
@@ -631,6 +635,8 @@ class TrackingInfo(msgspec.Struct, frozen=True, kw_only=True):
     rated: bool
     """A satisfaction rating was already given."""
     standing: Standing = Standing.not_received
+    postal_tracking: str = ""
+    """The postal item's number when the result was sent by post (never the address)."""
 
 
 class HolidayKind(StrEnum):

@@ -363,11 +363,9 @@ class DossierLifecycle:
                 case wire.Extend():
                     changes |= _extend(row, body, calendar)
                     details["previous_due_date"] = row["extended_due_date"] or row["due_date"]
-                case wire.ReturnResult(channel=wire.DeliveryMethod.post, postal_tracking=""):
-                    raise AppError(
-                        ErrorCode.validation_failed,
-                        "Trả kết quả qua bưu chính cần số hiệu bưu gửi để công dân tra cứu.",
-                    )
+                case wire.ReturnResult():
+                    changes |= _returned(row, body)
+                    details["address"] = changes["delivery_address"]
                 case _:
                     pass
 
@@ -572,6 +570,28 @@ def _check_delivery(delivery: wire.Delivery) -> None:
             "Trả kết quả qua bưu chính cần địa chỉ nhận.",
             errors=[FieldError(field="body.delivery.address", message="required for post")],
         )
+
+
+def _returned(row: dict[str, Any], body: wire.ReturnResult) -> dict[str, Any]:
+    """Where the result went: by post with the item's number, to the address given or the one
+    the citizen chose (Decision 45/2016/QĐ-TTg); the dossier then says so."""
+    if body.channel is not wire.DeliveryMethod.post:
+        return {"delivery_method": body.channel.value, "delivery_address": ""}
+    if not body.postal_tracking.strip():
+        raise AppError(
+            ErrorCode.validation_failed,
+            "Trả kết quả qua bưu chính cần số hiệu bưu gửi để công dân tra cứu.",
+            errors=[FieldError(field="body.postal_tracking", message="required for post")],
+        )
+    chosen = row["delivery_address"] if row["delivery_method"] == "post" else ""
+    address = body.address.strip() or chosen
+    if not address:
+        raise AppError(
+            ErrorCode.validation_failed,
+            "Trả kết quả qua bưu chính cần địa chỉ nhận (công dân chưa đăng ký nhận qua bưu chính).",
+            errors=[FieldError(field="body.address", message="required for post")],
+        )
+    return {"delivery_method": "post", "delivery_address": address}
 
 
 def _extend(row: dict[str, Any], body: wire.Extend, calendar: WorkCalendar) -> dict[str, Any]:

@@ -12,10 +12,10 @@ from backend.clock import local_date
 from backend.context import Context
 from backend.dossiers.lifecycle import DossierLifecycle
 from backend.dossiers.queries import standing_of
-from backend.dossiers.tables import Dossier, Satisfaction
+from backend.dossiers.tables import Dossier, DossierEvent, Satisfaction
 from backend.errors import AppError
 from schemas import dossiers as wire
-from schemas.dossiers import Standing, Status, Timeliness
+from schemas.dossiers import Action, Standing, Status, Timeliness
 from schemas.errors import ErrorCode
 
 __all__ = ["TrackingService"]
@@ -74,7 +74,22 @@ class TrackingService:
             timeliness=label,
             rated=await Satisfaction.exists().where(Satisfaction.dossier == row["id"]),
             standing=standing,
+            postal_tracking=await self._postal_tracking(row["id"]),
         )
+
+    async def _postal_tracking(self, dossier_id: str) -> str:
+        """The number of the postal item that took the result, if it went by post."""
+        sent = await (
+            DossierEvent.select(DossierEvent.payload)
+            .where(
+                (DossierEvent.dossier == dossier_id)
+                & (DossierEvent.action == Action.return_result.value)
+            )
+            .output(load_json=True)
+            .first()
+        )
+        number: str = (sent or {}).get("payload", {}).get("postal_tracking", "")
+        return number
 
     async def rate(self, code: str, token: str, data: wire.SatisfactionCreate) -> None:
         """A citizen's rating from the tracking page."""

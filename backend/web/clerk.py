@@ -371,7 +371,7 @@ def _event_view(event: wire.DossierEvent) -> list[dict[str, Any]]:
         where = payload.channel.label
         details.append(f"{where}: {payload.address}" if payload.address else where)
     if payload.postal_tracking:
-        details.append(f"số vận đơn {payload.postal_tracking}")
+        details.append(f"số hiệu bưu gửi {payload.postal_tracking}")
     for text in (payload.reason, payload.result_summary, payload.note):
         if text:
             details.append(text)

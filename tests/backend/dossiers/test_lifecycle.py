@@ -403,27 +403,52 @@ async def test_withdraw__the_citizen_may_withdraw_before_receipt_and_while_the_o
     assert events[-1]["payload"]["reason"] == BODIES[Action.withdraw]["reason"]
 
 
-async def test_return__by_post_needs_the_postal_number_and_records_it(
+async def test_return__by_post_needs_the_number_and_an_address_and_shows_them(
     client: httpx.AsyncClient, staff: Staff, catalog: None
 ) -> None:
     dossier = await walk(client, staff, PATHS[Status.resolved])
+    url = f"/api/v1/dossiers/{dossier['id']}"
 
-    refused = await act(client, staff, dossier["id"], "return", {"channel": "post"})
-    still = (
-        await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=staff["clerk.a"].auth)
-    ).json()
-    sent = await ok(
-        client, staff, dossier["id"], "return", {"channel": "post", "postal_tracking": "EB1234VN"}
+    unnumbered = await act(client, staff, dossier["id"], "return", {"channel": "post"})
+    nowhere = await act(
+        client, staff, dossier["id"], "return", {"channel": "post", "postal_tracking": "EB1"}
     )
+    still = (await client.get(url, headers=staff["clerk.a"].auth)).json()
+    sent = await ok(
+        client,
+        staff,
+        dossier["id"],
+        "return",
+        {"channel": "post", "postal_tracking": "EB1234VN", "address": "Số 5, thôn Nam, Cô Tô"},
+    )
+    events = (await client.get(f"{url}/events", headers=staff["clerk.a"].auth)).json()
+    tracked = (await client.get(f"/api/v1/track/{sent['code']}?t={sent['tracking_token']}")).json()
+    viewer_events = (await client.get(f"{url}/events", headers=staff["viewer.a"].auth)).json()
 
-    problem = assert_problem(refused, 422, "validation_failed")
-    assert "bưu gửi" in problem["detail"]
+    assert "bưu gửi" in assert_problem(unnumbered, 422, "validation_failed")["detail"]
+    assert "địa chỉ" in assert_problem(nowhere, 422, "validation_failed")["detail"]
     assert still == dossier
     assert sent["status"]["code"] == Status.returned
-    events = (
-        await client.get(f"/api/v1/dossiers/{dossier['id']}/events", headers=staff["clerk.a"].auth)
-    ).json()
+    assert sent["delivery"] == {"method": "post", "address": "Số 5, thôn Nam, Cô Tô"}
     assert events[-1]["payload"]["postal_tracking"] == "EB1234VN"
+    assert events[-1]["payload"]["address"] == "Số 5, thôn Nam, Cô Tô"
+    assert tracked["postal_tracking"] == "EB1234VN"
+    assert "thôn Nam" not in str(tracked), "the public page never shows the address"
+    assert viewer_events[-1]["payload"].get("address", "") == ""
+
+
+async def test_return__by_post_uses_the_address_the_citizen_chose(
+    client: httpx.AsyncClient, staff: Staff, catalog: None
+) -> None:
+    dossier = await submit(staff, delivery={"method": "post", "address": "Thôn Bắc Vàn, Cô Tô"})
+    for action in PATHS[Status.resolved]:
+        dossier = await ok(client, staff, dossier["id"], action.value, BODIES[action])
+
+    sent = await ok(
+        client, staff, dossier["id"], "return", {"channel": "post", "postal_tracking": "EB9VN"}
+    )
+
+    assert sent["delivery"] == {"method": "post", "address": "Thôn Bắc Vàn, Cô Tô"}
 
 
 @pytest.mark.parametrize(("days_later", "timeliness"), [(2, "early"), (3, "on_time"), (4, "late")])

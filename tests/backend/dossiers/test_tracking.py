@@ -41,6 +41,7 @@ async def test_track__shows_status_and_dates_but_no_personal_data(
         "timeliness": "Trong hạn",
         "rated": False,
         "standing": "within",
+        "postal_tracking": "",
     }
     for personal in (
         APPLICANT["full_name"],
