@@ -588,7 +588,8 @@ def _returned(row: dict[str, Any], body: wire.ReturnResult) -> dict[str, Any]:
     if not address:
         raise AppError(
             ErrorCode.validation_failed,
-            "Trả kết quả qua bưu chính cần địa chỉ nhận (công dân chưa đăng ký nhận qua bưu chính).",
+            "Trả kết quả qua bưu chính cần địa chỉ nhận (công dân chưa đăng ký nhận qua "
+            "bưu chính).",
             errors=[FieldError(field="body.address", message="required for post")],
         )
     return {"delivery_method": "post", "delivery_address": address}

@@ -20,6 +20,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 import media
 from backend.settings import Settings
+from backend.web.admin import SECTIONS
 from tests.field_sync.test_end_to_end import CCCD, field_sync, issue_code
 from tests.helpers import PASSWORD, Staff, serve, server_env
 from tests.media.imagery import document_photo, encode, qr_image
@@ -94,6 +95,21 @@ def capture_two(home: Path, files: Path) -> None:
         )  # fmt: skip
 
 
+async def _clear_of_controls(page: Page) -> bool:
+    """Whether the (turned) scan lies below every link and button of the viewer and inside the
+    page's width."""
+    return bool(
+        await page.evaluate(
+            """() => {
+      const scan = document.getElementById('scan').getBoundingClientRect();
+      const controls = [...document.querySelectorAll('main a, main button')];
+      return scan.left >= -1 && scan.right <= document.documentElement.clientWidth + 1
+        && controls.every(c => c.getBoundingClientRect().bottom <= scan.top + 1);
+    }"""
+        )
+    )
+
+
 async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citizen_tracks_it(
     client: httpx.AsyncClient,
     staff: Staff,
@@ -131,8 +147,17 @@ async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citiz
         await expect(scan).to_have_js_property("complete", True)
         assert await scan.evaluate("img => img.naturalWidth") > 0
         await page.get_by_role("button", name="Xoay 90°").click()
-        await expect(scan).to_have_attribute("style", "transform: rotate(90deg);")
+        await expect(scan).to_have_attribute("data-turn", "90")
+        assert await _clear_of_controls(page), "the turned page covers no control"
         await shot(page, "04-xem-anh")
+        await page.set_viewport_size({"width": 360, "height": 740})
+        for _ in range(2):
+            await page.get_by_role("button", name="Xoay 90°").click()
+        await expect(scan).to_have_attribute("data-turn", "270")
+        assert await _clear_of_controls(page), "nor on a phone"
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+        await shot(page, "04b-xem-anh-dien-thoai")
+        await page.set_viewport_size({"width": 1280, "height": 900})
         await page.go_back()
         await page.get_by_role("button", name="Tiếp nhận và cấp mã").click()
         await expect(page.locator("#status")).to_have_text("Được tiếp nhận")
@@ -169,7 +194,25 @@ async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citiz
         await page.get_by_role("button", name="Gửi yêu cầu bổ sung").click()
         await expect(page.locator("#status")).to_have_text("Yêu cầu bổ sung giấy tờ")
         await shot(page, "07-yeu-cau-bo-sung")
+        dossier_url = page.url
         pulled = await asyncio.to_thread(field_sync, home, "pull", "--json")
+
+        # Every staff page on a 360 px phone: wide tables scroll in their own box, the page never
+        # scrolls sideways.
+        narrow = console.watch(await browser.new_page(viewport={"width": 360, "height": 740}))
+        await log_in(narrow, base, "admin.a")
+        await narrow.goto(dossier_url)
+        viewer = await narrow.get_by_role("link", name="Tờ khai, trang 1").get_attribute("href")
+        sideways: dict[str, int] = {}
+        for path in [
+            "/ho-so", "/ho-so?nhom=tat-ca", urlsplit(dossier_url).path, viewer, "/bao-cao/",
+            "/quan-tri/", *(f"/quan-tri/{key}" for key, _ in SECTIONS),
+        ]:  # fmt: skip
+            await narrow.goto(f"{base}{path}")
+            width = await narrow.evaluate("document.documentElement.scrollWidth")
+            if width > 360:
+                sideways[path] = width
+        await shot(narrow, "08-nhat-ky-360")
 
     changes = json.loads(pulled.stdout)["changes"]
     assert {c["dossier_code"] for c in changes if c["action"] == "receive"} == {dossier_code}
@@ -178,6 +221,7 @@ async def test_clerk__receives_a_synced_dossier_prints_the_receipt_and_the_citiz
         {"document_key": "to_khai", "problem": "invalid", "note": "Thiếu chữ ký của người khai"}
     ]
     assert unlabelled == {"inbox": [], "dossier": []}
+    assert sideways == {}
     assert console.errors == []
 
 
