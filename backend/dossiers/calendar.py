@@ -45,20 +45,15 @@ class CalendarService:
                     day=day, working=True, name="Ngày làm bù", source="national"
                 )
         for swap in ANNOUNCED_SWAPS:
-            if swap.day_off.year == year:
-                days[swap.day_off] = wire.CalendarDay(
-                    day=swap.day_off,
-                    working=False,
-                    name=f"Nghỉ bù ({swap.source})",
-                    source="national",
-                )
-            if swap.working_day.year == year:
-                days[swap.working_day] = wire.CalendarDay(
-                    day=swap.working_day,
-                    working=True,
-                    name=f"Ngày làm bù ({swap.source})",
-                    source="national",
-                )
+            for day, working, label in (
+                (swap.day_off, False, "Nghỉ bù"),
+                (swap.working_day, True, "Ngày làm bù"),
+            ):
+                if day.year == year:
+                    name = f"{label} ({swap.source})"
+                    days[day] = wire.CalendarDay(
+                        day=day, working=working, name=name, source="national"
+                    )
         for override in await self.list_overrides(principal):
             if override.day.year == year:
                 days[override.day] = wire.CalendarDay(
