@@ -31,6 +31,7 @@ __all__ = [
     "SAME_DAY_CUTOFF",
     "due_date",
     "due_soon_until",
+    "moved",
     "resume",
     "standing",
     "timeliness",
@@ -69,7 +70,12 @@ def resume(calendar: WorkCalendar, due: date, paused_on: date, today: date) -> t
     ended on the same day costs the citizen nothing.
     """
     waited = calendar.working_days_between(paused_on, today)
-    return (calendar.add_working_days(due, waited) if waited else due), waited
+    return moved(calendar, due, waited), waited
+
+
+def moved(calendar: WorkCalendar, day: date, waited: int) -> date:
+    """``day`` moved by ``waited`` working days (itself when nothing was waited)."""
+    return calendar.add_working_days(day, waited) if waited else day
 
 
 def timeliness(due: date, finished_on: date) -> Timeliness:

@@ -378,9 +378,8 @@ class DossierLifecycle:
                 changes["due_date"] = due
                 if row["extended_due_date"] is not None:
                     # The promised date waits as long as the legal one.
-                    changes["extended_due_date"] = deadlines.resume(
-                        calendar, row["extended_due_date"], paused_on, today
-                    )[0]
+                    extended = row["extended_due_date"]
+                    changes["extended_due_date"] = deadlines.moved(calendar, extended, waited)
                 changes["paused_working_days"] = row["paused_working_days"] + waited
                 changes["paused_since"] = None
                 details["waited_working_days"] = waited

@@ -111,7 +111,7 @@ class PrintPages(Controller):
                 ],
                 "note": payload.note,
                 "reason": payload.reason,
-                "new_due": payload.new_due_date or payload.due_date,
+                "new_due": payload.new_due_date,
                 "previous_due": payload.previous_due_date,
             }
         await audit.record(principal, AuditAction.print_form, dossier_id, form, client)
