@@ -121,7 +121,7 @@ class Services:
             batches=BatchService(ctx, lifecycle, dossiers, catalog, checks, uploads, custody),
             audit=audit,
             checks=checks,
-            scans=ScanService(ctx, audit, checks),
+            scans=ScanService(ctx, audit, checks, custody),
             custody=custody,
         )
 

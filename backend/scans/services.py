@@ -1,4 +1,5 @@
-"""Serving a dossier's scans to its commune's staff, and cross-checking the ID card scan.
+"""Serving a dossier's scans to its commune's staff, taking scans at the counter, and
+cross-checking the ID card scan.
 
 Every image served is derived (upright, no metadata; see ``media.derive``), cached by the
 blob's hash, and written to the audit trail with who asked and from where.
@@ -6,23 +7,36 @@ blob's hash, and written to the audit trail with who asked and from where.
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+import media
 from backend.audit.services import AuditAction, AuditService
 from backend.auth.principal import Principal, allowed
 from backend.auth.roles import Permission
 from backend.context import Context
+from backend.custody.services import CustodyService
 from backend.dossiers.tables import Dossier, DossierDocument
 from backend.errors import AppError
 from backend.scans.checks import BlobChecks
 from media import DerivedCache, thumbnail, viewable
+from media.images import Mode
 from schemas import dossiers as wire
 from schemas.cccd import ID_CARD_DOCUMENT
 from schemas.errors import ErrorCode
 
-__all__ = ["ScanPage", "ScanService"]
+__all__ = ["IMAGE_PROBLEMS", "ScanPage", "ScanService"]
+
+IMAGE_PROBLEMS: dict[str, str] = {
+    "unsupported_media_type": "không phải ảnh JPEG, PNG, WebP hay TIFF",
+    "media_type_mismatch": "nội dung không đúng loại ảnh",
+    "image_corrupt": "ảnh bị hỏng hoặc chưa tải lên hết",
+    "image_too_many_pixels": "ảnh quá lớn (quá nhiều điểm ảnh); hãy quét ở độ phân giải thấp hơn",
+    "blob_too_large": "tệp quá lớn",
+}
+"""Why a scan cannot be used, as a clerk reads it (by ``media`` error code)."""
 
 
 @dataclass(frozen=True)
@@ -38,10 +52,13 @@ class ScanPage:
 class ScanService:
     """Scans of the caller's commune's dossiers."""
 
-    def __init__(self, ctx: Context, audit: AuditService, checks: BlobChecks) -> None:
+    def __init__(
+        self, ctx: Context, audit: AuditService, checks: BlobChecks, custody: CustodyService
+    ) -> None:
         self.ctx = ctx
         self.audit = audit
         self.checks = checks
+        self.custody = custody
         self.cache = DerivedCache(ctx.settings.media_root)
 
     async def pages(self, commune_code: str, dossier_id: str) -> list[ScanPage]:
@@ -90,6 +107,30 @@ class ScanService:
             action = AuditAction.view_scan
         await self.audit.record(principal, action, dossier_id, sha256, client)
         return image
+
+    async def take(self, commune_code: str, key: str, raw: bytes, name: str) -> wire.DocumentRef:
+        """Store a scan brought to the counter, normalised as the field clients do (the ID
+        card in its own mode), in the commune's custody; ``name`` says which file it was in
+        the 422 for an unusable image. The page number is the caller's."""
+        if len(raw) > self.ctx.settings.max_blob_bytes:
+            raise AppError(
+                ErrorCode.blob_too_large, f"Tệp «{name}»: {IMAGE_PROBLEMS['blob_too_large']}."
+            )
+        mode: Mode = "id_card" if key == ID_CARD_DOCUMENT else "document"
+        try:
+            image = await asyncio.to_thread(media.normalise, raw, mode)
+        except media.MediaError as exc:
+            problem = IMAGE_PROBLEMS.get(exc.code, "không đọc được ảnh")
+            raise AppError(ErrorCode.invalid_image, f"Tệp «{name}»: {problem}.") from None
+        stored = await self.ctx.blobs.put(image.data)
+        await self.custody.grant(commune_code, stored.sha256, "counter")
+        return wire.DocumentRef(key=key, sha256=stored.sha256, media_type=image.facts.media_type)
+
+    async def held(self, commune_code: str, hashes: list[str]) -> set[str]:
+        """Of ``hashes``, the acceptable scans the commune holds (a page kept between two
+        submissions of a form is one of them, or it is dropped)."""
+        held = await self.custody.held(commune_code, hashes)
+        return {sha for sha, refused in held.items() if refused is None}
 
     async def cccd_warnings(self, principal: Principal, dossier: wire.Dossier) -> list[str]:
         """What the ID card scan's QR says against the applicant's fields, in Vietnamese

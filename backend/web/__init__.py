@@ -22,6 +22,7 @@ from litestar.template import TemplateConfig
 from backend.web.admin import AdminPages
 from backend.web.auth import AuthPages
 from backend.web.clerk import ClerkPages
+from backend.web.counter import CounterPages
 from backend.web.printing import PrintPages
 from backend.web.public import PublicPages
 from backend.web.render import environment, page
@@ -32,7 +33,15 @@ __all__ = ["PAGE_CONTROLLERS", "page_error", "static_files", "template_config"]
 
 STATIC = Path(__file__).parent / "static"
 
-PAGE_CONTROLLERS = (AuthPages, ClerkPages, PrintPages, ReportPages, AdminPages, PublicPages)
+PAGE_CONTROLLERS = (
+    AuthPages,
+    ClerkPages,
+    CounterPages,
+    PrintPages,
+    ReportPages,
+    AdminPages,
+    PublicPages,
+)
 
 _TITLES = {
     ErrorCode.not_found: "Không tìm thấy",

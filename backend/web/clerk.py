@@ -6,11 +6,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import FormMultiDict
+from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from msgspec.structs import replace as replace_struct
 
 from backend.auth.middleware import form_csrf_guard
 from backend.auth.principal import Principal, client_address, principal_of, require
@@ -33,9 +35,22 @@ from schemas.cccd import ID_CARD_DOCUMENT
 from schemas.dossiers import ACTION_BODY, EVENT_LABELS, Action, Standing, Status
 from schemas.errors import CATALOGUE, ErrorCode
 
-__all__ = ["ClerkDesk", "ClerkPages", "dossier_context"]
+__all__ = [
+    "DESK",
+    "MAX_SCAN_FORM",
+    "ClerkDesk",
+    "ClerkPages",
+    "Desk",
+    "dossier_context",
+    "form_scans",
+]
 
 _STAFF_ACT = [require(Permission.act)]
+MAX_SCAN_FORM = 64 * 1024 * 1024
+"""Largest form with scans a clerk may send (a dossier's pages straight from the scanner)."""
+SCAN_FIELD, KEPT_FIELD = "scan_", "giu_"
+"""A form's file inputs are ``scan_<document key>``; pages stored by an earlier submission of
+the same form come back as ``giu_<document key>`` = ``<sha256>:<media type>``."""
 
 GROUPS: dict[str, tuple[str, InboxFilter]] = {
     "moi": ("Mới đến", InboxFilter(statuses=(Status.submitted,))),
@@ -145,6 +160,7 @@ class ClerkPages(Controller):
             request,
             "inbox.html",
             commune_name=commune.name,
+            can_act=principal.can(Permission.act),
             tabs=[(k, label, counts.get(k)) for k, (label, _) in GROUPS.items()],
             group=group,
             q=q,
@@ -181,7 +197,7 @@ class ClerkPages(Controller):
                 context["flash_link"] = (f"/ho-so/{dossier_id}/in/mau-02", "In phiếu Mẫu 02")
         return page(request, "dossier.html", **context)
 
-    @post("/{dossier_id:str}/{action:str}", guards=_STAFF_ACT)
+    @post("/{dossier_id:str}/{action:str}", guards=_STAFF_ACT, request_max_body_size=MAX_SCAN_FORM)
     async def act(
         self,
         request: Request[Any, Any, Any],
@@ -196,6 +212,8 @@ class ClerkPages(Controller):
         form = await request.form()
         try:
             body = _action_body(chosen, form)
+            if isinstance(body, wire.SupplementArrived):
+                body = await _with_scans(desk, principal, dossier_id, form, body)
             await desk.lifecycle.act(
                 principal.commune_code, dossier_id, chosen, body, Actor.of(principal)
             )
@@ -273,9 +291,70 @@ async def _image(
     )
 
 
+async def form_scans(
+    desk: ClerkDesk, principal: Principal, form: FormMultiDict, procedure: Procedure
+) -> tuple[dict[str, list[wire.DocumentRef]], list[str]]:
+    """The pages a form carries, by document key, numbered per document: those kept from an
+    earlier submission that the commune still holds, then each file chosen, stored at once;
+    and why any file could not be used (the good ones are kept all the same)."""
+    kept: dict[str, list[wire.DocumentRef]] = {}
+    for d in procedure.documents:
+        for value in form.getall(KEPT_FIELD + d.key, []):
+            sha256, _, media_type = str(value).partition(":")
+            try:
+                ref = msgspec.convert(
+                    {"key": d.key, "sha256": sha256, "media_type": media_type}, wire.DocumentRef
+                )
+            except msgspec.ValidationError:
+                continue
+            kept.setdefault(d.key, []).append(ref)
+    held = await desk.scans.held(
+        principal.commune_code, [r.sha256 for v in kept.values() for r in v]
+    )
+    pages: dict[str, list[wire.DocumentRef]] = {}
+    problems: list[str] = []
+    for d in procedure.documents:
+        refs = [r for r in kept.get(d.key, []) if r.sha256 in held]
+        for upload in form.getall(SCAN_FIELD + d.key, []):
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                continue
+            raw = await upload.read()
+            try:
+                refs.append(
+                    await desk.scans.take(principal.commune_code, d.key, raw, upload.filename)
+                )
+            except AppError as exc:
+                problems.append(exc.detail)
+        if refs:
+            pages[d.key] = [replace_struct(r, page=n) for n, r in enumerate(refs, 1)]
+    return pages, problems
+
+
+async def _with_scans(
+    desk: ClerkDesk,
+    principal: Principal,
+    dossier_id: str,
+    form: FormMultiDict,
+    body: wire.SupplementArrived,
+) -> wire.SupplementArrived:
+    """A supplement brought to the counter: its pages become the dossier's next version."""
+    dossier = await desk.dossiers.view_for(principal.commune_code, dossier_id)
+    procedure = await desk.procedure(principal, dossier.procedure_code)
+    if procedure is None:
+        return body
+    pages, problems = await form_scans(desk, principal, form, procedure)
+    if problems:
+        raise AppError(ErrorCode.invalid_image, " ".join(problems))
+    return replace_struct(body, documents=[r for refs in pages.values() for r in refs])
+
+
 def _action_body(action: Action, form: FormMultiDict) -> wire.VersionCheck:
     """The action's typed body from the form's fields (empty fields take their defaults)."""
-    fields = {k: v for k, v in form_fields(form).items() if not k.startswith("item_")}
+    fields = {
+        k: v
+        for k, v in form_fields(form).items()
+        if not k.startswith(("item_", SCAN_FIELD, KEPT_FIELD))
+    }
     if action is Action.request_supplement:
         keys, problems, notes = (form.getall(f"item_{n}", []) for n in ("key", "problem", "note"))
         fields["items"] = [
@@ -309,6 +388,9 @@ async def dossier_context(
         if a in ALLOWED[status] and can_act
     ]
     forms = printable_forms(dossier.code, (e.action for e in events))
+    latest = {e.action: e for e in events}
+    asked = latest.get(Action.request_supplement.value)
+    asked_keys = {item.document_key for item in asked.payload.items} if asked else set()
     return {
         "d": dossier,
         "warnings": await desk.scans.cccd_warnings(principal, dossier),
@@ -316,7 +398,8 @@ async def dossier_context(
         "doc_names": {d.key: d.name for d in documents},
         "scan_groups": sorted(groups.items()),
         "events": [step for e in events for step in _event_view(e)],
-        "latest": {e.action: e for e in events},
+        "latest": latest,
+        "supplement_documents": [d for d in documents if d.key in asked_keys] or documents,
         "actions": actions,
         "printables": [(f"/ho-so/{dossier_id}/in/{f.slug}", f.title) for f in forms],
         "can_print": principal.can(Permission.forms),

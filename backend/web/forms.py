@@ -63,6 +63,11 @@ FIELD_LABELS = {
     "online_level": "Mức độ dịch vụ công trực tuyến",
     "result": "Kết quả thực hiện",
     "legal_basis": "Căn cứ pháp lý",
+    "id_number": "Số định danh cá nhân",
+    "birth_date": "Ngày sinh",
+    "gender": "Giới tính",
+    "consent": "Sự đồng ý của người nộp",
+    "procedure_code": "Thủ tục",
 }
 """The Vietnamese name of each form field, as its label on the page says it."""
 

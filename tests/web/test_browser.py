@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
 import media
 from backend.settings import Settings
 from backend.web.admin import SECTIONS
-from tests.field_sync.test_end_to_end import CCCD, field_sync, issue_code
+from tests.field_sync.test_end_to_end import CCCD, PROCEDURE, field_sync, issue_code
 from tests.helpers import PASSWORD, Staff, serve, server_env
 from tests.media.imagery import document_photo, encode, qr_image
 
@@ -273,4 +275,103 @@ async def test_admin__by_keyboard_enrols_a_device_by_qr_and_every_control_has_a_
     assert payload["code"] == code
     assert payload["server"] == base
     assert unlabelled == {path: [] for path in unlabelled}
+    assert console.errors == []
+
+
+async def open_action(page: Page, heading: str) -> None:
+    """Open one action of the dossier page (the first is open already)."""
+    await page.locator("details.action", has_text=heading).evaluate("d => { d.open = true; }")
+
+
+def _webcam_video(path: Path, image: Image.Image) -> Path:
+    """A Y4M clip of ``image``, for Chromium's fake webcam."""
+    frame = image.convert("RGB").resize((1280, 720))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (frame.width // 2, frame.height // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    header = f"YUV4MPEG2 W{frame.width} H{frame.height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + b"".join(b"FRAME\n" + planes for _ in range(5)))
+    return path
+
+
+async def test_clerk__enters_a_walk_in_citizen_from_a_webcam_frame_of_the_card_and_prints_one_page(
+    staff: Staff, settings: Settings, tmp_path: Path
+) -> None:
+    await staff.post_created("/api/v1/procedures", PROCEDURE)
+    card = Image.new("RGB", (1280, 720), "white")
+    card.paste(qr_image(CCCD, scale=6), (400, 120))
+    video = _webcam_video(tmp_path / "the.y4m", card)
+    pages = []
+    for n in range(2):
+        pages.append(tmp_path / f"to_khai_{n}.jpg")
+        pages[-1].write_bytes(document_photo(n, size=(2000, 1500), quality=85))
+    console = Console()
+    with serve(server_env(settings), tmp_path) as base:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--use-fake-ui-for-media-stream",
+                      "--use-fake-device-for-media-stream",
+                      f"--use-file-for-fake-video-capture={video}"],
+            )  # fmt: skip
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            await context.grant_permissions(["camera"], origin=base)
+            page = console.watch(await context.new_page())
+            await log_in(page, base, "clerk.a")
+            await page.get_by_role("link", name="Tiếp nhận hồ sơ trực tiếp").click()
+            await page.get_by_label("Thủ tục hành chính").select_option(PROCEDURE["code"])
+            await page.get_by_role("button", name="Tiếp tục").click()
+            await page.get_by_role("button", name="Chụp bằng webcam").click()
+            await expect(page.get_by_label("Hình từ webcam")).to_be_visible()
+            await page.get_by_role("button", name="Chụp", exact=True).click()
+            await expect(page.get_by_text("Đã chụp một ảnh")).to_be_visible()
+            await page.get_by_role("button", name="Đọc mã QR trên căn cước").click()
+            await expect(page.get_by_label("Họ và tên")).to_have_value("Trần Hữu Đạt")
+            await expect(page.get_by_label("Số định danh cá nhân (12 số)")).to_have_value(
+                "022095001234"
+            )
+            await page.get_by_label("Tờ khai").set_input_files(pages)
+            await page.get_by_label("Người nộp đồng ý").check()
+            unlabelled = await page.evaluate(UNLABELLED)
+            await shot(page, "15-tiep-nhan-truc-tiep")
+            await page.get_by_role("button", name="Tiếp nhận và cấp mã").click()
+            await expect(page.locator("#status")).to_have_text("Được tiếp nhận")
+            await expect(page.get_by_text("Tờ khai — tr. 2")).to_be_visible()
+            await expect(page.get_by_text("Căn cước — tr. 1")).to_be_visible()
+            dossier_url = page.url.split("?")[0]
+            receipt_url = await page.get_by_role("link", name="In Giấy tiếp nhận").get_attribute(
+                "href"
+            )
+            dossier_code = (await page.get_by_role("heading", level=1).inner_text()).split()[0]
+
+            receipt = await context.new_page()
+            await receipt.goto(f"{base}{receipt_url}")
+            await receipt.emulate_media(media="print")
+            pdf = await receipt.pdf(prefer_css_page_size=True)
+            qr_png = await receipt.locator("#tracking-qr svg").screenshot()
+
+            # The citizen comes back with the signed form: filed at the counter with its scan.
+            await page.goto(dossier_url)
+            await open_action(page, "Yêu cầu bổ sung (Mẫu 02)")
+            await page.get_by_label("Yêu cầu với Tờ khai").select_option("invalid")
+            await page.get_by_role("button", name="Gửi yêu cầu bổ sung").click()
+            await expect(page.locator("#status")).to_have_text("Yêu cầu bổ sung giấy tờ")
+            await open_action(page, "Đã nhận bổ sung")
+            await page.locator("#arrived-scan_to_khai").set_input_files(pages[1])
+            await page.get_by_role("button", name="Xác nhận đã bổ sung").click()
+            await expect(page.locator("#status")).to_have_text("Được tiếp nhận")
+            await expect(page.get_by_text("Bổ sung lần 1")).to_be_visible()
+            await shot(page, "16-bo-sung-tai-quay")
+
+            await page.set_viewport_size({"width": 360, "height": 740})
+            await page.goto(f"{base}/ho-so/nhap-tai-quay?thu_tuc={PROCEDURE['code']}")
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            await shot(page, "17-tiep-nhan-360")
+            await browser.close()
+
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "Mẫu 01 is one page"
+    [decoded] = media.decode_qr(qr_png)
+    assert urlsplit(decoded.text).path == f"/tra-cuu/{dossier_code}"
+    assert unlabelled == []
+    assert width <= 360
     assert console.errors == []
