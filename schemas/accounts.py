@@ -16,6 +16,7 @@ __all__ = [
     "ApiTokenCreate",
     "ApiTokenCreated",
     "LoginRequest",
+    "PASSWORD_MIN_LENGTH",
     "Password",
     "Role",
     "SessionInfo",
@@ -42,8 +43,9 @@ Username = Annotated[
 ]
 """Lower-case login name, 3 to 64 characters."""
 
-Password = Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
-"""A password of at least 10 characters."""
+PASSWORD_MIN_LENGTH = 10
+Password = Annotated[str, msgspec.Meta(min_length=PASSWORD_MIN_LENGTH, max_length=256)]
+"""A password of at least ``PASSWORD_MIN_LENGTH`` characters (the users page states it)."""
 
 
 class LoginRequest(msgspec.Struct, frozen=True):

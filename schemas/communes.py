@@ -36,12 +36,16 @@ class Commune(msgspec.Struct, frozen=True):
     province_name: str
     agency_code: str | None
     """``None`` until an admin sets it; dossiers cannot be received before."""
+    printed_name: str = ""
+    """The name the printed forms carry under "UBND" (the registry's ``name`` when empty)."""
 
 
 class CommuneUpdate(msgspec.Struct, frozen=True):
-    """What a commune admin may change about their commune."""
+    """What a commune admin may change about their commune; absent fields stay as they are."""
 
-    agency_code: AgencyCode
+    agency_code: AgencyCode | UnsetType = UNSET
+    printed_name: Line | UnsetType = UNSET
+    """Empty to print the registry's name again."""
 
 
 class TeamKind(StrEnum):

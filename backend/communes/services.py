@@ -28,6 +28,7 @@ def _commune(row: dict[str, Any]) -> wire.Commune:
         province_code=row["province_code"],
         province_name=row["province_name"],
         agency_code=row["agency_code"],
+        printed_name=row["printed_name"] or row["name"],
     )
 
 
@@ -114,11 +115,17 @@ class CommuneService:
         return _commune(row)
 
     async def update(self, principal: Principal, data: wire.CommuneUpdate) -> wire.Commune:
-        """Change the caller's commune's agency code (unique: it starts every dossier code)."""
-        async with _agency_code_unique(data.agency_code), self.ctx.db.transaction():
-            await Commune.update({Commune.agency_code: data.agency_code}).where(
-                Commune.code == principal.commune_code
-            )
+        """Change the caller's commune's agency code (unique: it starts every dossier code)
+        or the name its forms print."""
+        values: dict[Any, Any] = {}
+        if data.agency_code is not UNSET:
+            values[Commune.agency_code] = data.agency_code
+        if data.printed_name is not UNSET:
+            values[Commune.printed_name] = data.printed_name
+        agency_code = data.agency_code if isinstance(data.agency_code, str) else None
+        if values:
+            async with _agency_code_unique(agency_code), self.ctx.db.transaction():
+                await Commune.update(values).where(Commune.code == principal.commune_code)
         return await self.get(principal.commune_code)
 
     # --- teams ----------------------------------------------------------------------------

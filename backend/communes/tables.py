@@ -25,6 +25,8 @@ class Commune(Table, tablename="commune"):
     province_code = Varchar(length=2)
     province_name = Varchar(length=200)
     agency_code = Varchar(length=40, null=True, default=None, unique=True)
+    printed_name = Varchar(length=200, default="")
+    """The name the forms print under "UBND"; empty: the registry's ``name``."""
     created_at = Timestamptz()
 
 

@@ -38,6 +38,7 @@ from schemas.errors import CATALOGUE, ErrorCode
 __all__ = ["AdminPages", "parse_documents"]
 
 SECTIONS = [
+    ("don-vi", "Đơn vị"),
     ("to", "Tổ lưu động, điểm tổ dân phố"),
     ("thiet-bi", "Thiết bị"),
     ("thu-tuc", "Danh mục thủ tục"),
@@ -56,31 +57,39 @@ AUDIT_ACTIONS = {
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-def parse_documents(text: str) -> list[dict[str, Any]]:
-    """Documents from lines ``key | name | original/copy | required/optional``.
+DOCUMENT_KINDS = {
+    "bản chính": "original",
+    "bản sao": "copy",
+    "bản chính hoặc bản sao": "original_or_copy",
+    **{kind.value: kind.value for kind in catalog_wire.DocumentKind},
+}
+DOCUMENT_NEEDS = {
+    "bắt buộc": True,
+    "không bắt buộc": False,
+    "không": False,
+    "required": True,
+    "optional": False,
+}
+DOCUMENT_LINE = "mã | tên | bản chính/bản sao/bản chính hoặc bản sao | bắt buộc/không bắt buộc"
 
-    ``bản chính``/``bản sao`` and ``bắt buộc``/``không bắt buộc`` are accepted too.
-    """
+
+def parse_documents(text: str) -> list[dict[str, Any]]:
+    """Documents from lines ``key | name | kind | required`` (the Vietnamese words of
+    ``documents_text``, or the API's values); a line that is not all four is a 422 naming it."""
     documents = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|")]
-        if len(parts) < 2:
+        kind = DOCUMENT_KINDS.get(parts[2].lower()) if len(parts) == 4 else None
+        required = DOCUMENT_NEEDS.get(parts[3].lower()) if len(parts) == 4 else None
+        if kind is None or required is None or not parts[0] or not parts[1]:
             raise AppError(
                 ErrorCode.validation_failed,
-                f"Dòng {number}: cần «mã | tên | bản chính/bản sao | bắt buộc/không».",
+                f"Thành phần hồ sơ, dòng {number} («{line.strip()}»): cần đủ bốn phần "
+                f"«{DOCUMENT_LINE}».",
             )
-        kind = parts[2].lower() if len(parts) > 2 else "original"
-        required = parts[3].lower() if len(parts) > 3 else "required"
-        documents.append(
-            {
-                "key": parts[0],
-                "name": parts[1],
-                "kind": "copy" if kind in ("copy", "bản sao", "sao") else "original",
-                "required": required not in ("optional", "không bắt buộc", "không"),
-            }
-        )
+        documents.append({"key": parts[0], "name": parts[1], "kind": kind, "required": required})
     return documents
 
 
@@ -88,9 +97,10 @@ def documents_text(procedure: catalog_wire.Procedure | None) -> str:
     """The editable text of a procedure's documents."""
     if procedure is None:
         return ""
+    kinds = {value: word for word, value in reversed(DOCUMENT_KINDS.items())}
+    needs = {True: "bắt buộc", False: "không bắt buộc"}
     return "\n".join(
-        f"{d.key} | {d.name} | {'bản sao' if d.kind.value == 'copy' else 'bản chính'} | "
-        f"{'bắt buộc' if d.required else 'không bắt buộc'}"
+        f"{d.key} | {d.name} | {kinds[d.kind.value]} | {needs[d.required]}"
         for d in procedure.documents
     )
 
@@ -141,6 +151,8 @@ class AdminPages(Controller):
             "editing": None,
             "documents_text": "",
             "request_base": str(request.base_url).rstrip("/"),
+            "kept": {},
+            "document_line": DOCUMENT_LINE,
         }
         if section == "to":
             context["teams"] = await console.communes.list_teams(principal, include_inactive=True)
@@ -159,6 +171,8 @@ class AdminPages(Controller):
         elif section == "nguoi-dung":
             context["users"] = await console.accounts.list_users(principal)
             context["roles"] = ROLES
+            context["password_min"] = accounts_wire.PASSWORD_MIN_LENGTH
+            context.setdefault("editing_user", None)
         elif section == "nhat-ky":
             context["entries"] = await console.audit.entries(principal)
             context["audit_actions"] = AUDIT_ACTIONS
@@ -178,8 +192,11 @@ class AdminPages(Controller):
         section: str,
         work: Any,
         done: str,
+        kept: dict[str, Any] | None = None,
+        **extra: Any,
     ) -> Response[Any]:
-        """Run ``work``; on a refused change show the section again with the reason."""
+        """Run ``work``; on a refused change show the section again with the reason and the
+        form as it was sent (``kept``; never a password)."""
         try:
             await work
         except AppError as exc:
@@ -191,6 +208,8 @@ class AdminPages(Controller):
                 section,
                 status_code=CATALOGUE[exc.code].status,
                 error=exc.detail,
+                kept={k: v for k, v in (kept or {}).items() if k != "password"},
+                **extra,
             )
         return Redirect(f"/quan-tri/{section}?xong={done}", status_code=303)
 
@@ -207,9 +226,13 @@ class AdminPages(Controller):
         sua: MaybeRowId = None,
     ) -> Template:
         section = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        principal = principal_of(request)
         editing = None
+        extra: dict[str, Any] = {}
         if section == "thu-tuc" and sua is not None:
-            editing = await console.catalog.get(principal_of(request), sua)
+            editing = await console.catalog.get(principal, sua)
+        if section == "nguoi-dung" and sua is not None:
+            extra["editing_user"] = await console.accounts.get_user(principal, sua)
         return await self._render(
             request,
             console,
@@ -217,7 +240,23 @@ class AdminPages(Controller):
             flash="Đã lưu thay đổi." if xong else None,
             editing=editing,
             documents_text=documents_text(editing),
+            **extra,
         )
+
+    # --- the commune ----------------------------------------------------------------------
+
+    @post("/don-vi/luu")
+    async def save_commune(
+        self, request: Request[Any, Any, Any], console: Console
+    ) -> Response[Any]:
+        principal = principal_of(request)
+        data = form_fields(await request.form())
+        data.setdefault("printed_name", "")
+
+        async def work() -> None:
+            await console.communes.update(principal, to_struct(data, communes_wire.CommuneUpdate))
+
+        return await self._guarded(request, console, "don-vi", work(), "luu", data)
 
     # --- teams ----------------------------------------------------------------------------
 
@@ -229,7 +268,7 @@ class AdminPages(Controller):
         async def work() -> None:
             await console.communes.create_team(principal, to_struct(data, communes_wire.TeamCreate))
 
-        return await self._guarded(request, console, "to", work(), "tao-to")
+        return await self._guarded(request, console, "to", work(), "tao-to", data)
 
     @post("/to/{team_id:int}/ngung")
     async def deactivate_team(
@@ -274,13 +313,18 @@ class AdminPages(Controller):
     ) -> Response[Any]:
         principal = principal_of(request)
         data = form_fields(await request.form())
+        kept = dict(data)
         raw_id = data.pop("id", None)
         procedure_id = row_id(raw_id)
         if raw_id is not None and procedure_id is None:
             raise AppError(ErrorCode.not_found, "Không tìm thấy thủ tục.")
-        data["documents"] = parse_documents(data.pop("documents", ""))
+        editing = (
+            None if procedure_id is None else await console.catalog.get(principal, procedure_id)
+        )
+        lines = data.pop("documents", "")
 
         async def work() -> None:
+            data["documents"] = parse_documents(lines)
             if procedure_id is None:
                 await console.catalog.create(
                     principal, to_struct(data, catalog_wire.ProcedureCreate)
@@ -293,7 +337,16 @@ class AdminPages(Controller):
                     principal, procedure_id, to_struct(data, catalog_wire.ProcedureUpdate)
                 )
 
-        return await self._guarded(request, console, "thu-tuc", work(), "luu-thu-tuc")
+        return await self._guarded(
+            request,
+            console,
+            "thu-tuc",
+            work(),
+            "luu-thu-tuc",
+            kept,
+            editing=editing,
+            documents_text=lines,
+        )
 
     @post("/thu-tuc/{procedure_id:int}/ngung")
     async def retire_procedure(
@@ -339,7 +392,7 @@ class AdminPages(Controller):
                 principal, to_struct(data, dossiers_wire.HolidayOverrideCreate)
             )
 
-        return await self._guarded(request, console, "ngay-nghi", work(), "them")
+        return await self._guarded(request, console, "ngay-nghi", work(), "them", data)
 
     @post("/ngay-nghi/{override_id:int}/xoa")
     async def delete_override(
@@ -360,7 +413,26 @@ class AdminPages(Controller):
                 principal.commune_code, to_struct(data, accounts_wire.UserCreate)
             )
 
-        return await self._guarded(request, console, "nguoi-dung", work(), "tao")
+        return await self._guarded(request, console, "nguoi-dung", work(), "tao", data)
+
+    @post("/nguoi-dung/{user_id:int}/sua")
+    async def edit_user(
+        self, request: Request[Any, Any, Any], console: Console, user_id: RowId
+    ) -> Response[Any]:
+        """Full name, role and a new password (a reset) of one user."""
+        principal = principal_of(request)
+        data = form_fields(await request.form())
+        editing = await console.accounts.get_user(principal, user_id)
+        data.setdefault("full_name", "")
+
+        async def work() -> None:
+            await console.accounts.update_user(
+                principal, user_id, to_struct(data, accounts_wire.UserUpdate)
+            )
+
+        return await self._guarded(
+            request, console, "nguoi-dung", work(), "sua", data, editing_user=editing
+        )
 
     @post("/nguoi-dung/{user_id:int}/{change:str}")
     async def set_active(

@@ -68,6 +68,8 @@ FIELD_LABELS = {
     "gender": "Giới tính",
     "consent": "Sự đồng ý của người nộp",
     "procedure_code": "Thủ tục",
+    "agency_code": "Mã cơ quan",
+    "printed_name": "Tên in trên phiếu",
 }
 """The Vietnamese name of each form field, as its label on the page says it."""
 

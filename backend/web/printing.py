@@ -120,7 +120,7 @@ class PrintPages(Controller):
             f"forms/{form}.html",
             **context,
             **extra,
-            commune_name=commune.name,
+            commune_name=commune.printed_name,
             commune_short=_place(commune.name),
             province_name=commune.province_name,
             form_date=local_date(event.at),

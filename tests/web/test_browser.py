@@ -236,6 +236,7 @@ async def test_admin__by_keyboard_enrols_a_device_by_qr_and_every_control_has_a_
 ) -> None:
     console = Console()
     pages = [
+        ("07b-quan-tri-don-vi", "/quan-tri/don-vi"),
         ("08-quan-tri-to", "/quan-tri/to"),
         ("09-quan-tri-thu-tuc", "/quan-tri/thu-tuc"),
         ("10-quan-tri-ngay-nghi", "/quan-tri/ngay-nghi"),
@@ -270,6 +271,23 @@ async def test_admin__by_keyboard_enrols_a_device_by_qr_and_every_control_has_a_
         unlabelled["/quan-tri/thiet-bi"] = await page.evaluate(UNLABELLED)
         await shot(page, "14-quan-tri-thiet-bi")
 
+        # Retiring a team asks first: "Hủy" leaves it working, "OK" retires it.
+        await page.goto(f"{base}/quan-tri/to")
+        retire = page.get_by_role("button", name="Ngừng hoạt động Tổ lưu động 1")
+        questions: list[str] = []
+        retired: list[str] = []
+        page.on("request", lambda r: retired.append(r.url) if r.url.endswith("/ngung") else None)
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss())[1])
+        await retire.click()
+        await expect(page.get_by_role("cell", name="Hoạt động", exact=True)).to_be_visible()
+        page.once("dialog", lambda dialog: dialog.accept())
+        await retire.click()
+        await expect(page.get_by_role("cell", name="Đã ngừng")).to_be_visible()
+
+    assert questions == [
+        "Ngừng hoạt động Tổ lưu động 1? Mã đăng ký và thiết bị của tổ sẽ thôi dùng được."
+    ]
+    assert len(retired) == 1, "the dismissed question sent nothing"
     [decoded] = media.decode_qr(qr_png)
     payload = json.loads(decoded.text)
     assert payload["code"] == code

@@ -70,3 +70,12 @@ document.addEventListener("click", async function (event) {
   button.textContent = "Chụp lại";
   status.textContent = " Đã chụp một ảnh: bấm «Đọc mã QR trên căn cước».";
 });
+// A form that changes something for good asks first (data-confirm). The listener runs in the
+// capture phase, so a cancelled form reaches neither htmx nor the browser.
+document.addEventListener("submit", function (event) {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.getAttribute("data-confirm"))) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

@@ -124,7 +124,23 @@ async def test_commune__admin_sets_agency_code(client: httpx.AsyncClient, staff:
         "province_code": "22",
         "province_name": "Quảng Ninh",
         "agency_code": "000.00.07.H22",
+        "printed_name": "Đặc khu Cô Tô",
     }
+
+
+async def test_commune__printed_name_is_set_alone_and_cleared_back_to_the_registry_name(
+    client: httpx.AsyncClient, staff: Staff
+) -> None:
+    auth = staff["admin.a"].auth
+    named = await client.patch(
+        "/api/v1/commune", json={"printed_name": "đặc khu Cô Tô"}, headers=auth
+    )
+    cleared = await client.patch("/api/v1/commune", json={"printed_name": ""}, headers=auth)
+
+    assert named.status_code == cleared.status_code == 200
+    assert named.json()["printed_name"] == "đặc khu Cô Tô"
+    assert named.json()["agency_code"] == "TEST.07192", "the agency code stays"
+    assert cleared.json()["printed_name"] == "Đặc khu Cô Tô"
 
 
 async def test_commune__agency_code_with_path_characters_is_422(
