@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.communes.tables import Commune
@@ -25,3 +25,6 @@ class AuditEntry(Table, tablename="audit_entry"):
     """What exactly: a scan's sha256 or a form's number."""
     client = Varchar(length=64, default="")
     """The caller's address as the server saw it."""
+    view_id = Integer(null=True, default=None, index=True)
+    """For a scan or thumbnail seen on a dossier's page: the entry of that page view (the
+    viewer's latest of the dossier), so the trail shows one row per view with what was seen."""

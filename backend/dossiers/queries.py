@@ -7,6 +7,7 @@ pages and the printed forms are audited alike without each remembering to be.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,8 @@ from schemas.dossiers import Standing, Status
 from schemas.errors import ErrorCode
 
 __all__ = ["DossierQueries", "InboxFilter", "standing_where", "withhold"]
+
+_CODE_TEXT = re.compile(r"[A-Za-z0-9.\-]{1,60}")
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,33 @@ class DossierQueries:
         )
         await self.audit.record(principal, AuditAction.view_dossier, dossier_id, "", client)
         return dossier
+
+    async def named(
+        self, commune_code: str, dossier_ids: Sequence[str]
+    ) -> dict[str, tuple[str | None, str]]:
+        """Each dossier's code and applicant name, as the audit trail names them."""
+        if not dossier_ids:
+            return {}
+        rows = await Dossier.select(Dossier.id, Dossier.code, Dossier.applicant_name).where(
+            (Dossier.commune == commune_code) & Dossier.id.is_in(list(set(dossier_ids)))
+        )
+        return {r["id"]: (r["code"], r["applicant_name"]) for r in rows}
+
+    async def ids_by_code(self, commune_code: str, code: str, limit: int = 500) -> list[str]:
+        """The commune's dossiers whose code contains ``code`` as typed or in capitals. A dossier
+        code is letters, digits, dots and dashes; anything else matches nothing (so no
+        character of the search is a LIKE wildcard)."""
+        if not _CODE_TEXT.fullmatch(code):
+            return []
+        rows = (
+            await Dossier.select(Dossier.id)
+            .where(
+                (Dossier.commune == commune_code)
+                & (Dossier.code.like(f"%{code}%") | Dossier.code.like(f"%{code.upper()}%"))
+            )
+            .limit(limit)
+        )
+        return [r["id"] for r in rows]
 
     async def view_for(self, commune_code: str, dossier_id: str) -> wire.Dossier:
         """A dossier as the server's own work needs it (a commit, an action's answer)."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
+from typing import Any
 
 from backend.reports.shares import vi_number, vi_percent
 from schemas import reports as wire
 from schemas.dossiers import SatisfactionLevel
 
-__all__ = ["CSV_HEADER", "LABELS", "report_csv", "report_text", "row_text"]
+__all__ = ["CSV_HEADER", "LABELS", "csv_bytes", "report_csv", "report_text", "row_text"]
 
 
 def _share_columns(
@@ -118,11 +119,21 @@ def report_text(report: wire.TimelinessReport) -> str:
     return "\n".join(lines)
 
 
-def report_csv(report: wire.TimelinessReport) -> bytes:
+def csv_bytes(header: list[str], rows: Iterable[list[Any]]) -> bytes:
     """CSV in UTF-8 with a byte-order mark, so spreadsheet programs show Vietnamese correctly."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for row in [*report.rows, report.total]:
-        writer.writerow([row.label, *(value(row) for _, value in _COLUMNS)])
+    writer.writerow(header)
+    writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def report_csv(report: wire.TimelinessReport) -> bytes:
+    """The report's rows and total, one column per figure."""
+    return csv_bytes(
+        CSV_HEADER,
+        (
+            [row.label, *(value(row) for _, value in _COLUMNS)]
+            for row in [*report.rows, report.total]
+        ),
+    )

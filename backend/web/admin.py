@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 import segno
@@ -16,19 +17,22 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from backend.accounts.services import AccountService
-from backend.audit.services import AuditService
+from backend.audit.services import AuditAction, AuditFilter, AuditService
 from backend.auth.middleware import form_csrf_guard
-from backend.auth.principal import principal_of, require
+from backend.auth.principal import Principal, principal_of, require
 from backend.auth.roles import Permission
 from backend.catalog.services import CatalogService
 from backend.communes.services import CommuneService
 from backend.devices.services import DeviceService
 from backend.dossiers.calendar import CalendarService
+from backend.dossiers.queries import DossierQueries
 from backend.errors import AppError
-from backend.params import MaybeRowId, RowId, row_id
-from backend.web.forms import form_fields, to_struct
-from backend.web.render import page
+from backend.params import Count, MaybeRowId, RowId, row_id
+from backend.reports.render import csv_bytes
+from backend.web.forms import form_fields, period, to_struct
+from backend.web.render import page, vn_datetime
 from schemas import accounts as accounts_wire
+from schemas import audit as audit_wire
 from schemas import catalog as catalog_wire
 from schemas import communes as communes_wire
 from schemas import dossiers as dossiers_wire
@@ -48,13 +52,15 @@ SECTIONS = [
 ]
 ROLES = {"admin": "Quản trị", "clerk": "Cán bộ một cửa", "viewer": "Chỉ xem"}
 TEAM_KINDS = {kind.value: kind.label for kind in TeamKind}
-AUDIT_ACTIONS = {
-    "view_dossier": "Xem hồ sơ",
-    "view_scan": "Xem ảnh",
-    "view_thumbnail": "Xem ảnh thu nhỏ",
-    "print_form": "In phiếu",
-}
+AUDIT_KINDS = [AuditAction.view_dossier, AuditAction.view_scan, AuditAction.print_form]
+"""The kinds the audit page filters by (a thumbnail is always inside a view)."""
+AUDIT_CSV_ROWS = 20_000
+AUDIT_CSV_HEADER = [
+    "Lúc", "Người xem", "Việc", "Mã hồ sơ", "Người nộp", "Ảnh thu nhỏ đã tải",
+    "Ảnh đã mở (sha256)", "Phiếu, ảnh", "Địa chỉ máy", "Mã nội bộ hồ sơ",
+]  # fmt: skip
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+AUDIT_PAGE = 50
 
 
 DOCUMENT_KINDS = {
@@ -115,6 +121,31 @@ class AdminConsole:
     calendars: NamedDependency[CalendarService]
     accounts: NamedDependency[AccountService]
     audit: NamedDependency[AuditService]
+    dossiers: NamedDependency[DossierQueries]
+
+    async def audit_page(
+        self, principal: Principal, query: dict[str, str], limit: int, offset: int
+    ) -> tuple[audit_wire.AuditPage, dict[str, tuple[str | None, str]]]:
+        """The trail's rows for the audit page's query, and each dossier's code and applicant."""
+        date_from, date_to = period(query["tu"], query["den"])
+        kind = next((k for k in AuditAction if k.value == query["viec"]), None)
+        code = query["ma"].strip()
+        chosen = AuditFilter(
+            actor_name=query["nguoi"] or None,
+            dossier_ids=(
+                await self.dossiers.ids_by_code(principal.commune_code, code) if code else None
+            ),
+            action=kind,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+            offset=offset,
+        )
+        found = await self.audit.entries(principal, chosen)
+        names = await self.dossiers.named(
+            principal.commune_code, [e.dossier_id for e in found.items]
+        )
+        return found, names
 
 
 Console = NamedDependency[AdminConsole]
@@ -174,8 +205,9 @@ class AdminPages(Controller):
             context["password_min"] = accounts_wire.PASSWORD_MIN_LENGTH
             context.setdefault("editing_user", None)
         elif section == "nhat-ky":
-            context["entries"] = await console.audit.entries(principal)
-            context["audit_actions"] = AUDIT_ACTIONS
+            context["audit_kinds"] = AUDIT_KINDS
+            context["actors"] = await console.audit.actors(principal)
+            context["audit_labels"] = {k.value: k.label for k in AuditAction}
         commune = await console.communes.get(principal.commune_code)
         return page(
             request,
@@ -217,7 +249,7 @@ class AdminPages(Controller):
     async def index(self) -> Redirect:
         return Redirect("/quan-tri/to")
 
-    @get([f"/{key}" for key, _ in SECTIONS])
+    @get([f"/{key}" for key, _ in SECTIONS if key != "nhat-ky"])
     async def section(
         self,
         request: Request[Any, Any, Any],
@@ -241,6 +273,83 @@ class AdminPages(Controller):
             editing=editing,
             documents_text=documents_text(editing),
             **extra,
+        )
+
+    # --- the audit trail ------------------------------------------------------------------
+
+    @get("/nhat-ky")
+    async def audit_trail(
+        self,
+        request: Request[Any, Any, Any],
+        console: Console,
+        nguoi: FromQuery[str] = "",
+        ma: FromQuery[str] = "",
+        viec: FromQuery[str] = "",
+        tu: FromQuery[str] = "",
+        den: FromQuery[str] = "",
+        trang: Count = 1,
+    ) -> Template:
+        query = {"nguoi": nguoi, "ma": ma, "viec": viec, "tu": tu, "den": den}
+        found, names = await console.audit_page(
+            principal_of(request), query, AUDIT_PAGE, (trang - 1) * AUDIT_PAGE
+        )
+
+        def link(number: int) -> str:
+            return "/quan-tri/nhat-ky?" + urlencode(
+                {k: v for k, v in {**query, "trang": number}.items() if v}
+            )
+
+        return await self._render(
+            request,
+            console,
+            "nhat-ky",
+            found=found,
+            names=names,
+            query=query,
+            page_number=trang,
+            prev_url=link(trang - 1) if trang > 1 else None,
+            next_url=link(trang + 1) if found.offset + found.limit < found.total else None,
+            csv_url="/quan-tri/nhat-ky.csv?" + urlencode({k: v for k, v in query.items() if v}),
+        )
+
+    @get("/nhat-ky.csv")
+    async def audit_csv(
+        self,
+        request: Request[Any, Any, Any],
+        console: Console,
+        nguoi: FromQuery[str] = "",
+        ma: FromQuery[str] = "",
+        viec: FromQuery[str] = "",
+        tu: FromQuery[str] = "",
+        den: FromQuery[str] = "",
+    ) -> Response[bytes]:
+        principal = principal_of(request)
+        query = {"nguoi": nguoi, "ma": ma, "viec": viec, "tu": tu, "den": den}
+        found, names = await console.audit_page(principal, query, AUDIT_CSV_ROWS, 0)
+        labels = {k.value: k.label for k in AuditAction}
+        rows = (
+            [
+                vn_datetime(e.at),
+                e.actor_name,
+                labels.get(e.action, e.action),
+                names.get(e.dossier_id, (None, ""))[0] or "",
+                names.get(e.dossier_id, (None, ""))[1],
+                e.thumbnails,
+                " ".join(e.scans),
+                e.subject,
+                e.client,
+                e.dossier_id,
+            ]
+            for e in found.items
+        )
+        name = f"nhat-ky-{principal.commune_code}.csv"
+        return Response(
+            csv_bytes(AUDIT_CSV_HEADER, rows),
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "private, no-store",
+            },
         )
 
     # --- the commune ----------------------------------------------------------------------

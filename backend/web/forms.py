@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import msgspec
@@ -14,7 +15,7 @@ from backend.auth.middleware import CSRF_FORM_FIELD
 from backend.errors import AppError
 from schemas.errors import ErrorCode
 
-__all__ = ["FIELD_LABELS", "form_fields", "to_struct", "vietnamese"]
+__all__ = ["FIELD_LABELS", "form_fields", "period", "to_struct", "vietnamese"]
 
 T = TypeVar("T")
 
@@ -109,3 +110,16 @@ def to_struct(data: dict[str, Any], kind: type[T]) -> T:
         return msgspec.convert(data, kind, strict=False)
     except msgspec.ValidationError as exc:
         raise AppError(ErrorCode.validation_failed, vietnamese(exc)) from None
+
+
+def period(tu: str, den: str) -> tuple[date | None, date | None]:
+    """A page's "từ ngày ... đến ngày ..." query (ISO dates, either may be blank); a 422 in
+    Vietnamese for a date that is not one, or a period that ends before it starts."""
+    try:
+        start = date.fromisoformat(tu) if tu else None
+        end = date.fromisoformat(den) if den else None
+    except ValueError:
+        raise AppError(ErrorCode.validation_failed, "Ngày không hợp lệ (năm-tháng-ngày).") from None
+    if start and end and start > end:
+        raise AppError(ErrorCode.validation_failed, "Ngày bắt đầu phải trước ngày kết thúc.")
+    return start, end

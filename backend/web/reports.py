@@ -17,6 +17,7 @@ from backend.clock import Clock, local_date
 from backend.errors import AppError
 from backend.reports.render import LABELS
 from backend.reports.services import ReportService
+from backend.web.forms import period
 from backend.web.render import page
 from schemas.dossiers import SatisfactionLevel
 from schemas.errors import ErrorCode
@@ -75,13 +76,9 @@ class ReportPages(Controller):
     ) -> Template:
         principal = principal_of(request)
         today = local_date(clock.now())
-        try:
-            date_to = date.fromisoformat(den) if den else today
-            date_from = date.fromisoformat(tu) if tu else _month_start(date_to)
-        except ValueError:
-            raise AppError(
-                ErrorCode.validation_failed, "Ngày không hợp lệ (năm-tháng-ngày)."
-            ) from None
+        start, end = period(tu, den)
+        date_to = end or today
+        date_from = start or _month_start(date_to)
         if date_from > date_to:
             raise AppError(ErrorCode.validation_failed, "Ngày bắt đầu phải trước ngày kết thúc.")
         group = GroupBy(nhom) if nhom in GROUPS else GroupBy.none

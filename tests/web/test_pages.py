@@ -151,8 +151,8 @@ async def test_scan__every_view_is_audited_and_served_without_caching(
     assert full.headers["cache-control"] == "private, no-store"
     assert b"Exif" not in full.content[:200]
     assert stranger.status_code == 404
-    assert log.text.count("Xem ảnh thu nhỏ") == 1
-    assert log.text.count("<td>Xem ảnh</td>") == 1
+    assert log.text.count("<td>Xem ảnh thu nhỏ</td>") == 1, "opened outside a dossier view"
+    assert log.text.count("<td>Xem ảnh giấy tờ</td>") == 1
     assert "clerk.a" in log.text
 
 
