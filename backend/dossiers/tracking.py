@@ -5,11 +5,11 @@ Never personal data; a wrong token looks exactly like an unknown code (constant-
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from backend.clock import local_date
 from backend.context import Context
+from backend.dossiers import rules
 from backend.dossiers.lifecycle import DossierLifecycle
 from backend.dossiers.queries import standing_of
 from backend.dossiers.tables import Dossier, DossierEvent, Satisfaction
@@ -47,7 +47,7 @@ class TrackingService:
             .first()
         )
         stored = (row or {}).get("tracking_token") or ""
-        if row is None or not token or not secrets.compare_digest(stored, token):
+        if row is None or not rules.tracking_matches(stored, token):
             raise AppError(ErrorCode.not_found, "Không tìm thấy hồ sơ.")
         return row
 

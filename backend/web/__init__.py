@@ -27,7 +27,7 @@ from backend.web.printing import PrintPages
 from backend.web.public import PublicPages
 from backend.web.render import environment, page
 from backend.web.reports import ReportPages
-from schemas.errors import CATALOGUE, ErrorCode
+from schemas.errors import ErrorCode
 
 __all__ = ["PAGE_CONTROLLERS", "page_error", "static_files", "template_config"]
 
@@ -44,11 +44,27 @@ PAGE_CONTROLLERS = (
 )
 
 _TITLES = {
-    ErrorCode.not_found: "Không tìm thấy",
-    ErrorCode.forbidden: "Không có quyền",
     ErrorCode.csrf_failed: "Biểu mẫu đã hết hạn",
-    ErrorCode.rate_limited: "Quá nhiều yêu cầu",
+    ErrorCode.unauthenticated: "Cần đăng nhập",
+    ErrorCode.invalid_credentials: "Cần đăng nhập",
 }
+"""A page's heading for the codes whose status alone would say it wrong."""
+_STATUS_TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Cần đăng nhập",
+    403: "Không có quyền",
+    404: "Không tìm thấy",
+    405: "Không thực hiện được",
+    409: "Không thực hiện được",
+    412: "Yêu cầu không hợp lệ",
+    413: "Tệp hoặc biểu mẫu quá lớn",
+    415: "Loại tệp không được nhận",
+    422: "Thông tin chưa hợp lệ",
+    423: "Đang bận, hãy thử lại",
+    429: "Quá nhiều yêu cầu",
+}
+"""A page's heading by HTTP status, in Vietnamese: a person never reads the API's English
+titles."""
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -74,7 +90,7 @@ def page_error(
     if code is ErrorCode.unauthenticated and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"/dang-nhap?next={quote(target)}", status_code=303)
-    title = _TITLES.get(code, CATALOGUE[code].title if status < 500 else "Lỗi hệ thống")
+    title = _TITLES.get(code) or _STATUS_TITLES.get(status, "Lỗi hệ thống")
     return page(
         request,
         "error.html",

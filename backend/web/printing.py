@@ -19,6 +19,7 @@ from backend.audit.services import AuditAction, AuditService
 from backend.auth.principal import client_address, principal_of, require
 from backend.auth.roles import Permission
 from backend.clock import local_date
+from backend.dossiers import rules
 from backend.dossiers.forms import FORMS
 from backend.errors import AppError
 from backend.web.clerk import DESK, Desk, dossier_context
@@ -86,6 +87,8 @@ class PrintPages(Controller):
             procedure = context["procedure"]
             extra = {
                 "tracking_url": url,
+                "lookup_url": url.split("/tra-cuu/", 1)[0] + "/tra-cuu",
+                "lookup_code": rules.tracking_code(dossier.tracking_token),
                 "qr_svg": qr.svg_inline(scale=4, omitsize=True, title="Mã QR tra cứu hồ sơ"),
                 "processing_days": (
                     dossier.processing_days

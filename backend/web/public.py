@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -40,6 +41,24 @@ class PublicPages(Controller):
     include_in_schema = False
     opt = {"exclude_from_auth": True, "rate_limit": "tracking"}
 
+    @get("/")
+    async def lookup(
+        self, request: Request[Any, Any, Any], ma: FromQuery[str] = "", t: FromQuery[str] = ""
+    ) -> Response[Any]:
+        """The form for a citizen who types the code and tracking code from the receipt."""
+        code, typed = "".join(ma.split()), t.strip()
+        if code and typed:
+            return Redirect(f"/tra-cuu/{quote(code)}?{urlencode({'t': typed})}", status_code=303)
+        error = "Hãy nhập cả mã hồ sơ và mã tra cứu in trên Giấy tiếp nhận." if ma or t else None
+        return page(
+            request,
+            "track-form.html",
+            status_code=422 if error else 200,
+            ma=code,
+            t=typed,
+            error=error,
+        )
+
     @get("/{code:str}")
     async def track(
         self,
@@ -49,7 +68,20 @@ class PublicPages(Controller):
         t: FromQuery[str] = "",
         da_gui: FromQuery[str] = "",
     ) -> Template:
-        info = await tracking.track(code, t)
+        try:
+            info = await _track(tracking, code, t)
+        except AppError as exc:
+            if exc.code is not ErrorCode.not_found:
+                raise
+            return page(
+                request,
+                "track-form.html",
+                status_code=404,
+                ma=code,
+                t=t,
+                error="Không tìm thấy hồ sơ có mã và mã tra cứu này. Hãy kiểm tra lại trên "
+                "Giấy tiếp nhận (mã tra cứu gồm 10 chữ và số).",
+            )
         token, cookie = form_token(request)
         return page(
             request,
@@ -79,7 +111,7 @@ class PublicPages(Controller):
                 wire.SatisfactionCreate,
             )
         except msgspec.ValidationError:
-            info = await tracking.track(code, token)
+            info = await _track(tracking, code, token)
             return page(
                 request,
                 "track.html",
@@ -91,5 +123,19 @@ class PublicPages(Controller):
                 flash=None,
                 error="Hãy chọn một mức độ hài lòng.",
             )
-        await tracking.rate(code, token, rating)
-        return Redirect(f"/tra-cuu/{code}?t={token}&da_gui=1", status_code=303)
+        found = await _track(tracking, code, token)
+        await tracking.rate(found.code, token, rating)
+        return Redirect(
+            f"/tra-cuu/{quote(found.code)}?{urlencode({'t': token, 'da_gui': 1})}", status_code=303
+        )
+
+
+async def _track(tracking: TrackingService, code: str, token: str) -> wire.TrackingInfo:
+    """The dossier as typed: its code as printed, or in capitals (a phone keyboard's lower
+    case)."""
+    try:
+        return await tracking.track(code, token)
+    except AppError as exc:
+        if exc.code is not ErrorCode.not_found or code == code.upper():
+            raise
+        return await tracking.track(code.upper(), token)

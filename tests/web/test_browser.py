@@ -58,7 +58,8 @@ class Console:
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
-            self.errors.append(f"{message.type}: {message.text}")
+            where = message.page.url if message.page else message.location.get("url", "")
+            self.errors.append(f"{message.type} on {where}: {message.text}")
 
 
 UNLABELLED = """() => [...document.querySelectorAll(
@@ -381,6 +382,34 @@ async def test_clerk__enters_a_walk_in_citizen_from_a_webcam_frame_of_the_card_a
             await expect(page.get_by_text("Bổ sung lần 1")).to_be_visible()
             await shot(page, "16-bo-sung-tai-quay")
 
+            # Resolved and sent by post: the tracking page shows the postal number, never the
+            # address; the citizen without the QR types the two codes the receipt prints.
+            await open_action(page, "Chuyển xử lý")
+            await page.get_by_role("button", name="Chuyển xử lý").click()
+            await expect(page.locator("#status")).to_have_text("Đang xử lý")
+            await open_action(page, "Giải quyết xong")
+            await page.get_by_label("Kết quả giải quyết").fill("Đã cấp giấy xác nhận")
+            await page.get_by_role("button", name="Ghi kết quả").click()
+            await open_action(page, "Trả kết quả")
+            await page.get_by_label("Qua bưu chính công ích").check()
+            await page.get_by_label("Số hiệu bưu gửi").fill("EL123456789VN")
+            await page.get_by_label("Địa chỉ nhận").fill("Thôn Bắc Vàn, đặc khu Cô Tô")
+            await page.get_by_role("button", name="Đã trả kết quả").click()
+            await expect(page.get_by_text("số hiệu bưu gửi EL123456789VN")).to_be_visible()
+            lookup = await receipt.locator("#lookup-code").inner_text()
+            citizen = console.watch(
+                await browser.new_page(
+                    java_script_enabled=False, viewport={"width": 360, "height": 740}
+                )
+            )
+            await citizen.goto(f"{base}/tra-cuu/")
+            await citizen.get_by_label("Mã hồ sơ").fill(dossier_code.lower())
+            await citizen.get_by_label("Mã tra cứu").fill(lookup.replace("-", " ").lower())
+            await citizen.get_by_role("button", name="Tra cứu").click()
+            await expect(citizen.locator("#postal-tracking")).to_have_text("EL123456789VN")
+            tracking_text = await citizen.content()
+            await shot(citizen, "18-tra-cuu-buu-chinh")
+
             await page.set_viewport_size({"width": 360, "height": 740})
             await page.goto(f"{base}/ho-so/nhap-tai-quay?thu_tuc={PROCEDURE['code']}")
             width = await page.evaluate("document.documentElement.scrollWidth")
@@ -392,4 +421,5 @@ async def test_clerk__enters_a_walk_in_citizen_from_a_webcam_frame_of_the_card_a
     assert urlsplit(decoded.text).path == f"/tra-cuu/{dossier_code}"
     assert unlabelled == []
     assert width <= 360
+    assert "Thôn Bắc Vàn" not in tracking_text, "the address is never public"
     assert console.errors == []
