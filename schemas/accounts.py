@@ -12,11 +12,11 @@ from msgspec import UNSET, UnsetType
 from schemas.common import CommuneCode, Line, Name, line
 
 __all__ = [
+    "PASSWORD_MIN_LENGTH",
     "ApiToken",
     "ApiTokenCreate",
     "ApiTokenCreated",
     "LoginRequest",
-    "PASSWORD_MIN_LENGTH",
     "Password",
     "Role",
     "SessionInfo",

@@ -151,6 +151,17 @@ class AdminConsole:
 Console = NamedDependency[AdminConsole]
 
 
+def _audit_query(
+    nguoi: FromQuery[str] = "",
+    ma: FromQuery[str] = "",
+    viec: FromQuery[str] = "",
+    tu: FromQuery[str] = "",
+    den: FromQuery[str] = "",
+) -> dict[str, str]:
+    """The audit page's filters as its query sends them (the page and its CSV read the same)."""
+    return {"nguoi": nguoi, "ma": ma, "viec": viec, "tu": tu, "den": den}
+
+
 class AdminPages(Controller):
     """Admin pages of the caller's commune."""
 
@@ -277,19 +288,15 @@ class AdminPages(Controller):
 
     # --- the audit trail ------------------------------------------------------------------
 
-    @get("/nhat-ky")
+    @get("/nhat-ky", dependencies={"filters": Provide(_audit_query, sync_to_thread=False)})
     async def audit_trail(
         self,
         request: Request[Any, Any, Any],
         console: Console,
-        nguoi: FromQuery[str] = "",
-        ma: FromQuery[str] = "",
-        viec: FromQuery[str] = "",
-        tu: FromQuery[str] = "",
-        den: FromQuery[str] = "",
+        filters: NamedDependency[dict[str, str]],
         trang: Count = 1,
     ) -> Template:
-        query = {"nguoi": nguoi, "ma": ma, "viec": viec, "tu": tu, "den": den}
+        query = filters
         found, names = await console.audit_page(
             principal_of(request), query, AUDIT_PAGE, (trang - 1) * AUDIT_PAGE
         )
@@ -312,20 +319,15 @@ class AdminPages(Controller):
             csv_url="/quan-tri/nhat-ky.csv?" + urlencode({k: v for k, v in query.items() if v}),
         )
 
-    @get("/nhat-ky.csv")
+    @get("/nhat-ky.csv", dependencies={"filters": Provide(_audit_query, sync_to_thread=False)})
     async def audit_csv(
         self,
         request: Request[Any, Any, Any],
         console: Console,
-        nguoi: FromQuery[str] = "",
-        ma: FromQuery[str] = "",
-        viec: FromQuery[str] = "",
-        tu: FromQuery[str] = "",
-        den: FromQuery[str] = "",
+        filters: NamedDependency[dict[str, str]],
     ) -> Response[bytes]:
         principal = principal_of(request)
-        query = {"nguoi": nguoi, "ma": ma, "viec": viec, "tu": tu, "den": den}
-        found, names = await console.audit_page(principal, query, AUDIT_CSV_ROWS, 0)
+        found, names = await console.audit_page(principal, filters, AUDIT_CSV_ROWS, 0)
         labels = {k.value: k.label for k in AuditAction}
         rows = (
             [
