@@ -91,7 +91,7 @@ def page_error(
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"/dang-nhap?next={quote(target)}", status_code=303)
     title = _TITLES.get(code) or _STATUS_TITLES.get(status, "Lỗi hệ thống")
-    return page(
+    response = page(
         request,
         "error.html",
         status_code=status,
@@ -100,3 +100,6 @@ def page_error(
         code=code.value,
         back=None,
     )
+    # The stable code for tools and support; a citizen reads only the Vietnamese page.
+    response.headers["X-Error-Code"] = code.value
+    return response

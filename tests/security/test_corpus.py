@@ -640,7 +640,7 @@ def _answer_code(response: Any, case: Case) -> str | None:
     if response.headers.get("content-type", "").startswith("application/problem+json"):
         found: str = response.json()["code"]
         return found
-    if case.code in response.text:
+    if response.headers.get("x-error-code") == case.code or case.code in response.text:
         return case.code
     return None
 
