@@ -29,23 +29,22 @@ class TrackingService:
         self.lifecycle = lifecycle
 
     async def _tracked(self, code: str, token: str) -> dict[str, Any]:
-        """The dossier behind a receipt's QR; a wrong token looks exactly like a wrong code."""
-        row = await (
-            Dossier.select(
-                Dossier.id,
-                Dossier.code,
-                Dossier.tracking_token,
-                Dossier.status,
-                Dossier.received_at,
-                Dossier.due_date,
-                Dossier.extended_due_date,
-                Dossier.finished_at,
-                Dossier.timeliness,
-                Dossier.procedure.name.as_alias("procedure_name"),
-            )
-            .where(Dossier.code == code)
-            .first()
-        )
+        """The dossier behind a receipt's QR or its typed codes (the dossier code as printed, or
+        in capitals as a phone keyboard's lower case gives it); a wrong token looks exactly
+        like a wrong code."""
+        rows = await Dossier.select(
+            Dossier.id,
+            Dossier.code,
+            Dossier.tracking_token,
+            Dossier.status,
+            Dossier.received_at,
+            Dossier.due_date,
+            Dossier.extended_due_date,
+            Dossier.finished_at,
+            Dossier.timeliness,
+            Dossier.procedure.name.as_alias("procedure_name"),
+        ).where(Dossier.code.is_in(list({code, code.upper()})))
+        row = next((r for r in rows if r["code"] == code), rows[0] if rows else None)
         stored = (row or {}).get("tracking_token") or ""
         if row is None or not rules.tracking_matches(stored, token):
             raise AppError(ErrorCode.not_found, "Không tìm thấy hồ sơ.")

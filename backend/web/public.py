@@ -69,7 +69,7 @@ class PublicPages(Controller):
         da_gui: FromQuery[str] = "",
     ) -> Template:
         try:
-            info = await _track(tracking, code, t)
+            info = await tracking.track(code, t)
         except AppError as exc:
             if exc.code is not ErrorCode.not_found:
                 raise
@@ -111,7 +111,7 @@ class PublicPages(Controller):
                 wire.SatisfactionCreate,
             )
         except msgspec.ValidationError:
-            info = await _track(tracking, code, token)
+            info = await tracking.track(code, token)
             return page(
                 request,
                 "track.html",
@@ -123,19 +123,7 @@ class PublicPages(Controller):
                 flash=None,
                 error="Hãy chọn một mức độ hài lòng.",
             )
-        found = await _track(tracking, code, token)
-        await tracking.rate(found.code, token, rating)
+        await tracking.rate(code, token, rating)
         return Redirect(
-            f"/tra-cuu/{quote(found.code)}?{urlencode({'t': token, 'da_gui': 1})}", status_code=303
+            f"/tra-cuu/{quote(code)}?{urlencode({'t': token, 'da_gui': 1})}", status_code=303
         )
-
-
-async def _track(tracking: TrackingService, code: str, token: str) -> wire.TrackingInfo:
-    """The dossier as typed: its code as printed, or in capitals (a phone keyboard's lower
-    case)."""
-    try:
-        return await tracking.track(code, token)
-    except AppError as exc:
-        if exc.code is not ErrorCode.not_found or code == code.upper():
-            raise
-        return await tracking.track(code.upper(), token)
