@@ -19,6 +19,7 @@ let again = false;
 let touched = false; // the person has typed or chosen something on this page
 let editing = false;
 let routes = 0; // each route() takes the next number; only the newest may draw
+let asked = 0; // routes the person started (not refreshes) still reading the store
 
 // --- shell -------------------------------------------------------------------------------------
 
@@ -74,7 +75,19 @@ async function revoked(error) {
 /** Show the page the address names; true if it was drawn. `quiet` is a refresh in the background,
  * which gives way to anything the person does meanwhile. */
 async function route({ quiet = false } = {}) {
+  // A refresh must not supersede a page the person asked for and then decline to draw: it gives
+  // way while such a route is still reading the store, and the next refresh draws what it missed.
+  if (quiet && asked > 0) return false;
   const ticket = { number: ++routes, quiet };
+  if (!quiet) asked += 1;
+  try {
+    return await draw(ticket);
+  } finally {
+    if (!quiet) asked -= 1;
+  }
+}
+
+async function draw(ticket) {
   const enrolled = await store.getSetting("token");
   boot = await store.getSetting("bootstrap");
   if (enrolled && boot && navigator.onLine && (await store.getSetting("bootstrap_build")) !== BUILD) {
