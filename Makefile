@@ -65,7 +65,7 @@ $(STAMP): pyproject.toml | system-deps
 run: $(STAMP) frontend
 	$(BIN)/luudong migrate
 	$(BIN)/luudong seed-demo
-	$(BIN)/luudong serve
+	$(BIN)/luudong serve --demo
 
 ## Run the whole suite: database tests on SQLite, and on PostgreSQL at TEST_DATABASE_URL.
 test: $(STAMP) test-deps frontend

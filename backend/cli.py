@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
+import sqlite3
 import sys
+import warnings
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
+from urllib.parse import urlsplit
 
+import asyncpg
 import click
 import msgspec
 from rich.console import Console
@@ -28,17 +34,27 @@ from schemas.reports import GroupBy, TimelinessReport
 __all__ = ["main"]
 
 T = TypeVar("T")
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def _settings() -> Settings:
+    """The settings from the environment, or one line saying what is wrong (exit 2)."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        _fail(f"Cấu hình sai: {exc}", status=2)
+
+
+def _fail(message: str, *, status: int = 1) -> NoReturn:
+    """One line on standard error, no traceback: what an operator reads at start-up."""
+    err_console.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(status)
 
 
 def _run(work: Callable[[Services], Awaitable[T]]) -> T:
     """Run ``work`` against the configured database, with clear errors for the usual faults."""
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        err_console.print(f"[red]Cấu hình sai:[/red] {exc}")
-        sys.exit(2)
+    settings = _settings()
 
     async def main() -> T:
         db = Database(settings.database_url, pool_size=2)
@@ -58,17 +74,34 @@ def _run(work: Callable[[Services], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except AppError as exc:
-        err_console.print(f"[red]{exc.code.value}:[/red] {exc.detail}")
-        sys.exit(1)
+        _fail(f"{exc.code.value}: {exc.detail}")
     except msgspec.ValidationError as exc:
-        err_console.print(f"[red]validation_failed:[/red] {exc}")
-        sys.exit(1)
+        from backend.web.forms import vietnamese
+
+        _fail(f"validation_failed: {vietnamese(exc)}")
+    except (OSError, asyncpg.PostgresError, sqlite3.Error) as exc:
+        _fail(f"Không mở được cơ sở dữ liệu ({_where(settings)}): {_reason(exc)}")
+
+
+def _where(settings: Settings) -> str:
+    """The database a URL names, without its password."""
+    if settings.engine_kind == "sqlite":
+        return settings.database_url
+    parts = urlsplit(settings.database_url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 5432}{parts.path}"
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]
 
 
 @click.group()
 @click.version_option(__version__, prog_name="luudong")
 def main() -> None:
     """Lưu Động server management. Settings come from the environment (see README)."""
+    # Piccolo warns in colour before the error it then raises, which _run says in one line.
+    warnings.filterwarnings("ignore", message=r".*Unable to (connect to|fetch server version)")
 
 
 @main.command()
@@ -84,6 +117,66 @@ def migrate() -> None:
             console.print(f"[green]applied[/green] {migration_id}")
     else:
         console.print("database is up to date")
+
+
+@main.command()
+@click.option("--commune", "commune_code", required=True, help="The commune's 5-digit code.")
+@click.option(
+    "--agency-code",
+    required=True,
+    help="The one-stop office's code (mã định danh), printed in every dossier code.",
+)
+@click.option("--username", required=True, help="The first administrator's login.")
+@click.option("--full-name", required=True, help="The administrator's full name.")
+@click.option("--password", required=True, prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--catalog/--no-catalog",
+    default=True,
+    show_default=True,
+    help="Load the shipped catalog of commune procedures (docs/catalog.md) to edit from.",
+)
+def init(
+    commune_code: str,
+    agency_code: str,
+    username: str,
+    full_name: str,
+    password: str,
+    catalog: bool,
+) -> None:
+    """Set up a real commune: migrate, register it and create its first administrator.
+
+    Only on a database that has no account yet; the demo (``make run``) is ``seed-demo``.
+    """
+    from backend.accounts.tables import User
+    from backend.auth.principal import Principal
+    from backend.demo import load_demo_catalog
+
+    async def work(services: Services) -> str:
+        await apply_pending(services.ctx.db)
+        if await User.exists():
+            _fail(
+                "already_initialised: this database already has accounts; add more from "
+                "/quan-tri or with luudong create-user"
+            )
+        data = msgspec.convert(
+            {"username": username, "password": password, "role": "admin", "full_name": full_name},
+            UserCreate,
+        )
+        commune = await services.communes.register(commune_code, agency_code)
+        user = await services.accounts.create_user(commune_code, data)
+        if catalog:
+            admin = Principal(
+                user_id=user.id,
+                username=user.username,
+                role=Role.admin,
+                commune_code=commune_code,
+                via="token",
+            )
+            await services.catalog.import_catalog(admin, load_demo_catalog())
+        return f"{commune.name}, {commune.province_name}: administrator {user.username}"
+
+    console.print(f"[green]ready[/green] {_run(work)}")
+    console.print("  next: luudong serve (with PUBLIC_URL), then log in at /dang-nhap")
 
 
 @main.command("add-commune")
@@ -129,8 +222,7 @@ def create_token(username: str, name: str) -> None:
     async def work(services: Services) -> str:
         user_id = await services.accounts.find_user_id(username)
         if user_id is None:
-            err_console.print(f"[red]not_found:[/red] no user {username!r}")
-            sys.exit(1)
+            _fail(f"not_found: no user {username!r}")
         created = await services.accounts.create_api_token(user_id, name)
         return created.token
 
@@ -143,32 +235,25 @@ def seed_demo() -> None:
     from backend.demo import DEMO_USERS, field_enrolment, seed
 
     _run(seed)
-    console.print("[green]demo data ready[/green]")
+    console.print("[green]demo data ready[/green] (demo accounts: never for real dossiers)")
     for user in DEMO_USERS:
         console.print(f"  {user.role.value:<7} {user.username} / {user.password}")
-    settings = Settings.from_env()
-    local = f"http://{_shown_host(settings.host)}:{settings.port}"
+    address = _demo_address(_settings())
 
     async def enrolment(services: Services) -> tuple[str, str]:
-        return await field_enrolment(services, local)
+        return await field_enrolment(services, address)
 
     team, code = _run(enrolment)
-    console.print(f"  field app  {local}/thiet-bi/  — enrolment code for {team}: {code} (24 h)")
-    if settings.host in ("0.0.0.0", "::"):  # noqa: S104 - only compared, to say how to reach it
-        console.print(
-            f"  from a phone on this network: http://{_lan_address()}:{settings.port}/thiet-bi/"
-        )
-    else:
-        console.print(
-            "  from a phone on this network: HOST=0.0.0.0 make run, then this PC's address"
-        )
+    console.print(f"  field app  {address}/thiet-bi/  — enrolment code for {team}: {code} (24 h)")
     console.print(
         "  (a phone keeps the app offline only over HTTPS or on this PC: docs/field-app.md)"
     )
 
 
-def _shown_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+def _demo_address(settings: Settings) -> str:
+    """Where the demo is reached: ``PUBLIC_URL``, else this PC's address on its local network,
+    so that a phone on the same Wi-Fi can open the field app and the receipts' QR codes."""
+    return settings.public_url or f"http://{_lan_address()}:{settings.port}"
 
 
 def _lan_address() -> str:
@@ -226,22 +311,53 @@ def sweep() -> None:
 @click.option("--host", default=None, help="Overrides HOST.")
 @click.option("--port", default=None, type=int, help="Overrides PORT.")
 @click.option("--workers", default=1, show_default=True)
-def serve(host: str | None, port: int | None, workers: int) -> None:
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="The demo (make run): PUBLIC_URL defaults to this PC's network address.",
+)
+def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     """Run the HTTP server."""
     import uvicorn
 
     from backend.server import UploadSafeHttpProtocol
 
-    settings = Settings.from_env()
+    settings = _settings()
     if settings.engine_kind == "sqlite" and workers > 1:
         # Uploads are coordinated by a lock in each process (and a lease in PostgreSQL):
         # several processes on one SQLite file would not see each other's.
-        raise click.UsageError("SQLite runs one server process; use PostgreSQL for --workers > 1")
-    host = host or settings.host
+        _fail("SQLite runs one server process; use PostgreSQL for --workers > 1", status=2)
     port = port or settings.port
-    console.print(f"Lưu Động {__version__} on http://{host}:{port}")
-    console.print(f"  API docs  http://{host}:{port}/schema")
-    console.print(f"  ready     http://{host}:{port}/ready")
+    if demo:
+        lan = _demo_address(dataclasses.replace(settings, port=port))
+        # Every interface, so the PC itself (127.0.0.1) and phones on its network both reach it.
+        on_lan = urlsplit(lan).hostname not in ("127.0.0.1", "localhost")
+        host = host or os.environ.get("HOST") or ("0.0.0.0" if on_lan else settings.host)  # noqa: S104
+        os.environ["PUBLIC_URL"] = lan  # the workers read their settings from the environment
+        public = lan
+    elif settings.public_url is None:
+        _fail(
+            "Cấu hình sai: PUBLIC_URL is required, the address phones and printed receipts use "
+            "to reach this server (e.g. http://192.168.1.10:8000 or https://motcua.example.vn); "
+            "only the demo (make run) works it out itself",
+            status=2,
+        )
+    else:
+        public = settings.public_url
+    host = host or settings.host
+    if settings.engine_kind == "postgres":
+        _check_connection_budget(settings, workers)
+    console.print(f"Lưu Động {__version__} listening on {host}:{port}, reached at {public}")
+    if demo:
+        console.print(
+            "  [yellow]DEMO[/yellow]: demo data and passwords (README). For a real commune: "
+            "luudong init, docs/deploy.md"
+        )
+    console.print(
+        f"  staff     {public}/dang-nhap" + (f" (here: http://127.0.0.1:{port}/)" if demo else "")
+    )
+    console.print(f"  field app {public}/thiet-bi/")
+    console.print(f"  API docs  {public}/schema")
     uvicorn.run(
         "backend.app:app_from_env",
         factory=True,
@@ -254,4 +370,46 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         access_log=False,
         log_level="info",
         http=UploadSafeHttpProtocol,
+        # A worker that is starting or busy decoding scans on a loaded machine is not hung:
+        # uvicorn's 5 s would kill and restart it in a loop.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
+
+
+WORKER_HEALTHCHECK_S = 60
+
+
+def _check_connection_budget(settings: Settings, workers: int) -> None:
+    """Refuse to start when this process's pools alone cannot fit in PostgreSQL's connection
+    limit, and warn when they exceed what is free now (docs/deploy.md has the sum for replicas)."""
+    from backend.db.engine import postgres_config
+
+    async def read() -> tuple[int, int, int]:
+        connection = await asyncpg.connect(postgres_config(settings.database_url)["dsn"])
+        try:
+            limit = int(await connection.fetchval("SHOW max_connections"))
+            reserved = int(await connection.fetchval("SHOW superuser_reserved_connections"))
+            used = int(await connection.fetchval("SELECT count(*) FROM pg_stat_activity"))
+        finally:
+            await connection.close()
+        return limit, reserved, used
+
+    try:
+        limit, reserved, used = asyncio.run(read())
+    except (OSError, asyncpg.PostgresError) as exc:
+        _fail(f"Không mở được cơ sở dữ liệu ({_where(settings)}): {_reason(exc)}")
+    need = workers * settings.pg_pool_size
+    usable = limit - reserved
+    if need > usable:
+        _fail(
+            f"Cấu hình sai: {workers} workers × PG_POOL_SIZE {settings.pg_pool_size} = {need} "
+            f"connections, but PostgreSQL allows {usable} (max_connections {limit} − "
+            f"{reserved} reserved); lower PG_POOL_SIZE or --workers (docs/deploy.md)",
+            status=2,
+        )
+    if need > usable - used:
+        err_console.print(
+            f"[yellow]warning:[/yellow] this process may open {need} PostgreSQL connections and "
+            f"{usable - used} are free now ({used} in use of {usable})",
+            highlight=False,
+        )

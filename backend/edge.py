@@ -27,6 +27,7 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
+from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,7 +35,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from backend.errors import NOT_PAGES, AppError
 from schemas.errors import ErrorCode
 
-__all__ = ["PAGE_POLICY", "EdgeMiddleware", "answer_headers"]
+__all__ = ["PAGE_POLICY", "EdgeMiddleware", "answer_headers", "public_base"]
 
 access_log = logging.getLogger("luudong.access")
 
@@ -50,6 +51,13 @@ _FORBIDDEN = re.compile(
     "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _JSON = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
+
+
+def public_base(request: Request[Any, Any, Any]) -> str:
+    """The address printed for people and devices (receipt and enrolment QR codes):
+    ``PUBLIC_URL``, or, where the demo and tests leave it out, the one this request used."""
+    configured: str | None = request.app.state["services"].ctx.settings.public_url
+    return configured or str(request.base_url).rstrip("/")
 
 
 class EdgeMiddleware(ASGIMiddleware):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 __all__ = ["Settings", "SettingsError"]
 
@@ -40,6 +41,12 @@ class Settings:
     secret_key: str = field(repr=False)
     """Server secret: keys the hashes of bearer and session tokens (a database copy alone
     cannot be used to check guessed tokens offline). Rotating it signs everybody out."""
+
+    public_url: str | None = None
+    """The address people and devices reach this service at (``https://motcua.example.vn``),
+    printed in receipt and enrolment QR codes: never the address a request happened to use,
+    which behind a proxy or on the server PC itself (``127.0.0.1``) no phone can open.
+    ``luudong serve`` requires it; only the demo and tests may leave it out."""
 
     host: str = "127.0.0.1"
     """Address the HTTP server binds to."""
@@ -122,6 +129,7 @@ class Settings:
             media_root=Path(env.get("MEDIA_ROOT", str(cls.media_root))),
             field_app_dir=Path(env["FIELD_APP_DIR"]) if env.get("FIELD_APP_DIR") else None,
             secret_key=_secret_key(env),
+            public_url=_public_url(env.get("PUBLIC_URL", "")),
             host=env.get("HOST", cls.host),
             port=_int(env, "PORT", cls.port),
             debug=env.get("DEBUG", "").lower() in ("1", "true", "yes"),
@@ -146,6 +154,30 @@ class Settings:
                 o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()
             ),
         )
+
+
+def _public_url(raw: str) -> str | None:
+    """``PUBLIC_URL``: ``http(s)://host[:port]``, at the root (the app is not served under a
+    sub-path), without a query; returned without a trailing slash."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    problem = None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problem = "must be http:// or https:// followed by a host"
+    elif parts.path not in ("", "/") or parts.query or parts.fragment:
+        problem = "must be the server's root address, without a path or query"
+    elif parts.username or parts.password:
+        problem = "must not hold a user name or password"
+    else:
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number in range
+        except ValueError:
+            problem = "has a port that is not a number from 1 to 65535"
+    if problem:
+        raise SettingsError(f"PUBLIC_URL {problem} (e.g. https://motcua.example.vn), got {raw!r}")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _networks(raw: str) -> tuple[str, ...]:

@@ -15,9 +15,11 @@ class Health(msgspec.Struct, frozen=True):
 
 
 class Readiness(msgspec.Struct, frozen=True):
-    """The database answers and every migration is applied."""
+    """The database answers, every migration is applied and the media folder takes files."""
 
     status: str
     database: str
     """``sqlite`` or ``postgres``."""
     migrations_applied: int
+    media: str
+    """``writable``: scans and uploads can be written to the media folder."""

@@ -13,6 +13,7 @@ from backend.auth.principal import Principal, require
 from backend.auth.roles import Permission
 from backend.communes.services import CommuneService
 from backend.devices.services import DeviceService
+from backend.edge import public_base
 from backend.params import RowId
 from schemas import devices as wire
 
@@ -41,7 +42,7 @@ class EnrolmentController(Controller):
         principal: Who,
         team_id: RowId,
     ) -> wire.EnrolmentCode:
-        server = str(request.base_url).rstrip("/")
+        server = public_base(request)
         return await devices.issue_code(principal, team_id, server)
 
 

@@ -131,7 +131,9 @@ class UploadController(Controller):
                 # The answer carries no Location: nobody could resume this upload.
                 await uploads.terminate(device, state.id)
                 raise
-        location = f"{str(request.base_url).rstrip('/')}/api/v1/uploads/{state.id}"
+        # Relative (tus 1.0 clients resolve it against the address they posted to), so it holds
+        # whatever address and proxy the device reached the server through.
+        location = f"/api/v1/uploads/{state.id}"
         return Response(
             None,
             status_code=HTTP_201_CREATED,

@@ -26,6 +26,7 @@ from backend.communes.services import CommuneService
 from backend.devices.services import DeviceService
 from backend.dossiers.calendar import CalendarService
 from backend.dossiers.queries import DossierQueries
+from backend.edge import public_base
 from backend.errors import AppError
 from backend.params import Count, MaybeRowId, RowId, row_id
 from backend.reports.render import csv_bytes
@@ -192,7 +193,7 @@ class AdminPages(Controller):
             "issued_qr": "",
             "editing": None,
             "documents_text": "",
-            "request_base": str(request.base_url).rstrip("/"),
+            "request_base": public_base(request),
             "kept": {},
             "document_line": DOCUMENT_LINE,
         }
@@ -398,7 +399,7 @@ class AdminPages(Controller):
         team = row_id(form.get("team_id", ""))
         if team is None:
             raise AppError(ErrorCode.validation_failed, "Hãy chọn một tổ.")
-        server = str(request.base_url).rstrip("/")
+        server = public_base(request)
         issued = await console.devices.issue_code(principal, team, server)
         qr = segno.make(issued.qr_payload, error="m")
         return await self._render(

@@ -21,6 +21,7 @@ from backend.auth.roles import Permission
 from backend.clock import local_date
 from backend.dossiers import rules
 from backend.dossiers.forms import FORMS
+from backend.edge import public_base
 from backend.errors import AppError
 from backend.web.clerk import DESK, Desk, dossier_context
 from backend.web.render import page
@@ -30,8 +31,8 @@ __all__ = ["PrintPages", "tracking_url"]
 
 
 def tracking_url(request: Request[Any, Any, Any], code: str, token: str) -> str:
-    """The public tracking address printed on the receipt (as this server is reached)."""
-    base = str(request.base_url).rstrip("/")
+    """The public tracking address printed on the receipt."""
+    base = public_base(request)
     return f"{base}/tra-cuu/{code}?t={token}"
 
 

@@ -152,3 +152,70 @@ def test_make_run_flow__embedded_default_serves_the_demo_catalog_to_the_demo_adm
         assert len(procedures) >= 15
         assert len(teams) == 2, "seeding twice must not duplicate the demo teams"
         assert "Đăng ký khai sinh" in {p["name"] for p in procedures}
+
+
+def test_init__sets_up_a_real_commune_without_demo_data_and_only_once(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    env = _env(tmp_path, DATABASE_URL=empty_database_url, MEDIA_ROOT=str(tmp_path / "media"))
+    first = [
+        "init", "--commune", "07192", "--agency-code", "000.00.12.H40", "--username",
+        "quantri.coto", "--full-name", "Vũ Thị Hằng", "--password", "mat khau that dai",
+    ]  # fmt: skip
+
+    done = _luudong(*first, env=env, cwd=tmp_path)
+    second = [*first[:6], "khac.coto", *first[7:]]
+    again = _luudong(*second, env=env, cwd=tmp_path, check=False)
+
+    assert "Đặc khu Cô Tô" in done.stdout
+    assert again.returncode == 1
+    assert "already_initialised" in again.stderr
+    public = {**env, "PUBLIC_URL": "http://192.0.2.10:8000"}
+    with serve(public, tmp_path) as base, httpx.Client(base_url=base) as client:
+        demo = client.post(
+            "/api/v1/auth/login", json={"username": "admin.coto", "password": "demo-admin-2026"}
+        )
+        login = client.post(
+            "/api/v1/auth/login",
+            json={"username": "quantri.coto", "password": "mat khau that dai"},
+        )
+        commune = client.get("/api/v1/commune").json()
+        procedures = client.get("/api/v1/procedures").json()
+        users = client.get("/api/v1/users").json()
+    assert demo.status_code == 401, "no demo account on a real commune"
+    assert login.status_code == 201
+    assert commune["agency_code"] == "000.00.12.H40"
+    assert len(procedures) >= 15, "the shipped catalog, to edit from"
+    assert [(u["username"], u["role"], u["full_name"]) for u in users] == [
+        ("quantri.coto", "admin", "Vũ Thị Hằng")
+    ]
+
+
+def test_start_up_errors__are_one_line_without_a_traceback(tmp_path: Path) -> None:
+    env = _env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env.pop("PUBLIC_URL", None)
+    cases = {
+        "no public address": (("serve",), env, 2, "PUBLIC_URL is required"),
+        "public address with a path": (
+            ("serve",), {**env, "PUBLIC_URL": "https://motcua.example.vn/app"}, 2, "PUBLIC_URL"
+        ),
+        "bad port": (("serve",), {**env, "PORT": "tám nghìn"}, 2, "PORT must be a whole number"),
+        "no database server": (
+            ("migrate",),
+            {**env, "DATABASE_URL": "postgresql://luudong:mat-khau@127.0.0.1:9/luudong"},
+            1,
+            "Không mở được cơ sở dữ liệu (postgresql://127.0.0.1:9/luudong)",
+        ),
+        "folder that cannot exist": (
+            ("migrate",), {**env, "DATABASE_URL": "sqlite:////proc/1/khong/db.sqlite3"}, 1,
+            "Không mở được cơ sở dữ liệu",
+        ),
+    }  # fmt: skip
+
+    for name, (args, case_env, status, message) in cases.items():
+        result = _luudong(*args, env=case_env, cwd=tmp_path, check=False)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == status, (name, result.stderr)
+        assert len(lines) == 1, (name, result.stderr)
+        assert message in lines[0], (name, lines)
+        assert "mat-khau" not in result.stderr, "the password in the URL is never printed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -38,6 +39,27 @@ async def create(client: httpx.AsyncClient, device: Device, data: bytes) -> str:
     assert response.headers["tus-resumable"] == "1.0.0"
     assert "upload-expires" in response.headers
     return response.headers["location"]
+
+
+async def test_create__answers_a_relative_location_whatever_host_the_request_named(
+    client: httpx.AsyncClient, device: Device
+) -> None:
+    data = scan(1)
+
+    response = await client.post(
+        "/api/v1/uploads",
+        headers={
+            **device.tus,
+            "Host": "127.0.0.1",
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": metadata(data),
+        },
+    )
+
+    # Behind a proxy the Host header names the proxy's own view (no port, maybe no TLS):
+    # a relative Location is resolved by every tus client against the address it posted to.
+    assert response.status_code == 201, response.text
+    assert re.fullmatch(r"/api/v1/uploads/[\w-]+", response.headers["location"])
 
 
 async def test_options__advertises_version_extensions_and_checksums(
