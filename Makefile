@@ -46,6 +46,11 @@ test-deps: system-deps
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
 	fi
+	@if ! command -v redis-server >/dev/null; then \
+		echo "==> installing redis-server (Debian package; the tests start their own)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends redis-server; \
+	fi
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
 		echo "==> installing python3-venv (Debian package)"; \
 		$(SUDO) apt-get update -qq && \

@@ -15,7 +15,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware.base import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -40,6 +39,7 @@ from backend.edge import EdgeMiddleware, answer_headers
 from backend.errors import exception_handlers
 from backend.field_app.controllers import FieldAppController
 from backend.openapi import document
+from backend.rate_limits import rate_limit_middleware, rate_limit_stores
 from backend.reports.controllers import ReportController
 from backend.settings import Settings
 from backend.sync.controllers import SyncController
@@ -88,19 +88,6 @@ async def _sweep_uploads(services: Services) -> None:
 
 def _provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return principal_of(request)
-
-
-def _rate_limit(kind: str, per_minute: int) -> DefineMiddleware:
-    """A per-client-address limit for the routes whose ``rate_limit`` opt names ``kind``."""
-
-    def applies(request: Request[Any, Any, Any]) -> bool:
-        return bool(request.route_handler.opt.get("rate_limit") == kind)
-
-    return RateLimitConfig(
-        rate_limit=("minute", per_minute),
-        check_throttle_handler=applies,
-        store=f"rate_limit_{kind}",
-    ).middleware
 
 
 def _proxies(settings: Settings) -> list[DefineMiddleware]:
@@ -190,8 +177,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         middleware=[
             EdgeMiddleware(),
             *_proxies(settings),
-            _rate_limit("login", settings.login_attempts_per_minute),
-            _rate_limit("tracking", settings.tracking_requests_per_minute),
+            *rate_limit_middleware(settings),
             DefineMiddleware(
                 AuthenticationMiddleware,
                 tokens=(services.devices, services.accounts),
@@ -203,6 +189,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         before_send=[answer_headers],
         cors_config=_cors(settings),
         lifespan=[lifespan],
+        stores=rate_limit_stores(settings),
         request_max_body_size=settings.max_request_body,
         openapi_config=OpenAPIConfig(
             title="Lưu Động API",

@@ -70,6 +70,16 @@ class Settings:
     tracking_requests_per_minute: int = 30
     """Public tracking look-ups one client address may make per minute before 429."""
 
+    enrolments_per_minute: int = 120
+    """Device enrolments one client address may attempt per minute before 429: its own count,
+    so an office enrolling a hundred tablets is not held back by the login limit (a 12-letter
+    one-time code is not guessed at this rate)."""
+
+    redis_url: str | None = None
+    """Redis (``redis://redis:6379/0``) holding the rate-limit counters, shared by every worker
+    and replica. Without it each worker counts in its own memory: the embedded default, right
+    for one process; with several, a client gets the limit once per worker."""
+
     max_blob_bytes: int = 25 * 1024 * 1024
     """Largest scan a device may upload (tus ``Upload-Length``), in bytes."""
 
@@ -143,6 +153,8 @@ class Settings:
             tracking_requests_per_minute=_int(
                 env, "TRACKING_REQUESTS_PER_MINUTE", cls.tracking_requests_per_minute
             ),
+            enrolments_per_minute=_int(env, "ENROLMENTS_PER_MINUTE", cls.enrolments_per_minute),
+            redis_url=_redis_url(env.get("REDIS_URL", "")),
             max_blob_bytes=_int(env, "MAX_BLOB_BYTES", cls.max_blob_bytes),
             max_open_uploads=_int(env, "MAX_OPEN_UPLOADS", cls.max_open_uploads),
             max_open_upload_bytes=_int(env, "MAX_OPEN_UPLOAD_BYTES", cls.max_open_upload_bytes),
@@ -178,6 +190,17 @@ def _public_url(raw: str) -> str | None:
     if problem:
         raise SettingsError(f"PUBLIC_URL {problem} (e.g. https://motcua.example.vn), got {raw!r}")
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _redis_url(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, got {raw!r}"
+        )
+    return raw
 
 
 def _networks(raw: str) -> tuple[str, ...]:

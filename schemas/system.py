@@ -23,3 +23,6 @@ class Readiness(msgspec.Struct, frozen=True):
     migrations_applied: int
     media: str
     """``writable``: scans and uploads can be written to the media folder."""
+    rate_limits: str
+    """Where the rate limits count: ``memory`` (each worker), ``redis`` (shared), or
+    ``redis-unreachable`` (requests pass uncounted until Redis answers)."""

@@ -192,6 +192,36 @@ class ServerProcess:
 
 
 @contextmanager
+def redis_server(folder: Path) -> Iterator[str]:
+    """A real ``redis-server`` of its own, on a free port, keeping nothing on disk; yields its
+    URL and stops it after (a test may stop it earlier with ``redis-cli ... shutdown``)."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
 def serve(env: dict[str, str], cwd: Path) -> Iterator[str]:
     """``luudong serve`` as a real process on a free port; yields its base URL, then SIGTERM."""
     server = ServerProcess(env, cwd)

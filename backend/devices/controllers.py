@@ -55,7 +55,7 @@ class DeviceController(Controller):
     @post(
         "/enroll",
         exclude_from_auth=True,
-        opt={"rate_limit": "login"},
+        opt={"rate_limit": "enrolment"},
         status_code=HTTP_201_CREATED,
         summary="Enrol a device with a one-time code; returns its bearer token once",
     )

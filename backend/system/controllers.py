@@ -6,9 +6,11 @@ import asyncio
 import logging
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
+from redis.exceptions import RedisError
 
 from backend import __version__
 from backend.db.engine import Database
@@ -40,7 +42,10 @@ class SystemController(Controller):
         "files (else 503 not_ready)",
     )
     async def ready(
-        self, db: NamedDependency[Database], settings: NamedDependency[Settings]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        settings: NamedDependency[Settings],
     ) -> Readiness:
         try:
             pending = await pending_ids(db)
@@ -58,7 +63,22 @@ class SystemController(Controller):
             database=db.kind,
             migrations_applied=len(known_migrations()),
             media="writable",
+            rate_limits=await _counters(request, settings),
         )
+
+
+async def _counters(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """Where the rate limits count. Redis down does not make the process unready: the limits
+    let requests through meanwhile (``backend/rate_limits.py``), so the office keeps working."""
+    if settings.redis_url is None:
+        return "memory"
+    store = request.app.stores.get("rate_limit_login")
+    try:
+        await store.ping()  # type: ignore[attr-defined]
+    except RedisError as exc:
+        logger.warning("readiness: Redis unreachable, rate limits not counted: %s", exc)
+        return "redis-unreachable"
+    return "redis"
 
 
 def _unwritable(root: Path) -> str | None:
