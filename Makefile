@@ -3,14 +3,14 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | sha256sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FRONTEND := backend/field_app/frontend
 NPM_STAMP := $(FRONTEND)/node_modules/.installed-$(shell cat $(FRONTEND)/package-lock.json | sha256sum | cut -c1-12)
 APP_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f) $(FRONTEND)/build.mjs
 
-.PHONY: run test test-quick lint format system-deps node-deps test-deps frontend clean
+.PHONY: run test test-quick lint lock format system-deps node-deps test-deps frontend clean
 
 ## System packages: zbar (QR decoding, at run time) and Chromium (the browser tests drive
 ## Debian's build through Playwright; no browser is downloaded).
@@ -56,13 +56,15 @@ test-deps: system-deps
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends python3-venv; }
 
-$(STAMP): pyproject.toml | system-deps
+$(STAMP): pyproject.toml requirements-dev.lock | system-deps
 	@echo "==> creating $(VENV) and installing the project"
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	@# Exact versions and hashes from the lock (make lock), then the project itself.
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -79,6 +81,14 @@ test: $(STAMP) test-deps frontend
 ## The suite without the long kill campaigns and attack suites (CI runs everything).
 test-quick: $(STAMP) test-deps frontend
 	$(BIN)/pytest -m "not campaign and not attack"
+
+## Re-resolve the lock files after a change to pyproject.toml (pins kept unless --upgrade is
+## added): requirements.lock for the image, requirements-dev.lock for development and CI.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--no-header --annotation-style line -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --no-header --annotation-style line -q -o requirements-dev.lock
 
 ## ruff (lint and format check) and mypy.
 lint: $(STAMP)
