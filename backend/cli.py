@@ -7,6 +7,7 @@ import dataclasses
 import os
 import sqlite3
 import sys
+import tarfile
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -79,6 +80,10 @@ def _run(work: Callable[[Services], Awaitable[T]]) -> T:
         from backend.web.forms import vietnamese
 
         _fail(f"validation_failed: {vietnamese(exc)}")
+    except (asyncpg.UndefinedTableError, sqlite3.OperationalError) as exc:
+        if "no such table" not in str(exc) and not isinstance(exc, asyncpg.UndefinedTableError):
+            _fail(f"Không mở được cơ sở dữ liệu ({_where(settings)}): {_reason(exc)}")
+        _fail(f"Cơ sở dữ liệu chưa có bảng ({_where(settings)}): chạy luudong migrate trước")
     except (OSError, asyncpg.PostgresError, sqlite3.Error) as exc:
         _fail(f"Không mở được cơ sở dữ liệu ({_where(settings)}): {_reason(exc)}")
 
@@ -177,6 +182,55 @@ def init(
 
     console.print(f"[green]ready[/green] {_run(work)}")
     console.print("  next: luudong serve (with PUBLIC_URL), then log in at /dang-nhap")
+
+
+@main.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(folder: Path) -> None:
+    """Write a backup (database, scans, secret key) into FOLDER; safe while the server runs."""
+    from backend.backup import BackupError, Target, backup, describe
+
+    settings = _settings()
+    source = Target(settings.database_url, Path(settings.media_root), settings.secret_key)
+    try:
+        archive, summary = backup(source, folder)
+    except (BackupError, OSError, sqlite3.Error) as exc:
+        _fail(f"backup_failed: {_reason(exc)}")
+    console.print(f"[green]backed up[/green] {archive}: {describe(summary)}")
+    console.print("  it holds the secret key and personal data: keep it as safe as the server")
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(archive: Path) -> None:
+    """Restore ARCHIVE into the empty database and media folder the settings name."""
+    from backend.backup import BackupError, Target, describe, key_for_restore, restore
+
+    try:
+        key = key_for_restore(archive)
+    except (BackupError, OSError, tarfile.TarError) as exc:
+        _fail(f"restore_failed: {_reason(exc)}")
+    own_key = bool(os.environ.get("SECRET_KEY"))
+    # Without a SECRET_KEY of its own the target takes the backup's, written to its key file.
+    env = dict(os.environ) if own_key else {**os.environ, "SECRET_KEY": key}
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError as exc:
+        _fail(f"Cấu hình sai: {exc}", status=2)
+    key_file = None if own_key else Path(os.environ.get("SECRET_KEY_FILE", "var/secret_key"))
+    target = Target(settings.database_url, Path(settings.media_root), settings.secret_key)
+    try:
+        summary = restore(archive, target, key_file=key_file)
+    except (BackupError, OSError, sqlite3.Error, tarfile.TarError) as exc:
+        _fail(f"restore_failed: {_reason(exc)}")
+
+    async def work(services: Services) -> list[str]:
+        return await apply_pending(services.ctx.db)
+
+    applied = _run(work)
+    console.print(f"[green]restored[/green] {describe(summary)}")
+    if applied:
+        console.print(f"  migrations applied since the backup: {', '.join(applied)}")
 
 
 @main.command("add-commune")
