@@ -1,0 +1,207 @@
+"""The province topology, natively, as compose runs it: PostgreSQL, Redis, two app processes and
+Debian's nginx with the very server block of ``compose.yaml``; the field client pushes through a
+link that is cut every 128 KiB, nginx deals HEAD and PATCH to both processes in turn, and one
+process is SIGKILLed mid-push. Every dossier arrives once, every scan is whole, no upload is sent
+again from its start, and the address the devices were given is the public one."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from backend.settings import Settings
+from field_sync.capture import capture_dossier
+from field_sync.outbox import Outbox
+from tests.field_sync.test_end_to_end import FIELD_SYNC, PROCEDURE, field_sync, issue
+from tests.field_sync.weaklink import WeakLink
+from tests.helpers import ServerProcess, Staff, _free_port, redis_server, server_env
+from tests.media.imagery import document_photo
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+DOSSIERS = 24
+
+
+def compose_server_block(upstreams: list[int], port: int) -> str:
+    """The nginx configuration compose gives the proxy, pointed at processes on this machine."""
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    block: str = compose["configs"]["nginx"]["content"].replace("$$", "$")
+    servers = " ".join(f"server 127.0.0.1:{p};" for p in upstreams)
+    block, found = re.subn(
+        r"upstream luudong \{[^}]*\}", f"upstream luudong {{ {servers} }}", block
+    )
+    assert found == 1, "compose.yaml's upstream block moved"
+    block, found = re.subn(r"listen 80;", f"listen 127.0.0.1:{port};", block)
+    assert found == 1, "compose.yaml's listen line moved"
+    return block
+
+
+@contextmanager
+def nginx(folder: Path, server_block: str) -> Iterator[Path]:
+    """Debian's nginx in the foreground with ``server_block``; yields its access log."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    folder.mkdir()
+    log = folder / "access.log"
+    user = "user root;" if os.geteuid() == 0 else ""
+    (folder / "nginx.conf").write_text(
+        f"""{user}
+daemon off;
+worker_processes 2;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log info;
+events {{ worker_connections 1024; }}
+http {{
+  log_format upstream '$request_method $uri $status $upstream_addr';
+  access_log {log} upstream;
+  client_body_temp_path {folder}/body;
+  proxy_temp_path {folder}/proxy;
+  fastcgi_temp_path {folder}/fastcgi;
+  uwsgi_temp_path {folder}/uwsgi;
+  scgi_temp_path {folder}/scgi;
+{server_block}
+}}
+"""
+    )
+    proc = subprocess.Popen(
+        [binary, "-p", str(folder), "-c", str(folder / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield log
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def capture(home: Path, files: Path) -> int:
+    """``DOSSIERS`` dossiers of two distinct scans each, offline; the bytes to send."""
+    outbox = Outbox(home)
+    try:
+        for n in range(DOSSIERS):
+            scans = []
+            for page in range(2):
+                path = files / f"d{n}p{page}.jpg"
+                path.write_bytes(document_photo(100 + n * 2 + page, size=(1600, 1200), quality=85))
+                scans.append(f"to_khai={path}")
+            capture_dossier(
+                outbox,
+                procedure_code=PROCEDURE["code"],
+                scans=tuple(scans),
+                consent=True,
+                full_name=f"Hộ gia đình số {n}",
+                id_number="022095001234",
+            )
+    finally:
+        outbox.close()
+    return sum(p.stat().st_size for p in (home / "scans").iterdir())
+
+
+@pytest.mark.parametrize("engine_name", ["postgres"])
+async def test_province_topology__cut_link_alternating_processes_one_killed__each_dossier_once(
+    client: httpx.AsyncClient, staff: Staff, settings: Settings, tmp_path: Path
+) -> None:
+    await staff.post_created("/api/v1/procedures", PROCEDURE)
+    team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ lưu động 1"})
+    home, files = tmp_path / "device", tmp_path / "files"
+    files.mkdir()
+    proxy_port = _free_port()
+
+    with redis_server(tmp_path) as redis_url:
+        env = {
+            **server_env(settings),
+            "REDIS_URL": redis_url,
+            "TRUSTED_PROXIES": "127.0.0.1",
+            "UPLOAD_IDLE_TIMEOUT_S": "5",
+        }
+        servers = [ServerProcess(env, tmp_path), ServerProcess(env, tmp_path)]
+        block = compose_server_block([s.port for s in servers], proxy_port)
+        with (
+            nginx(tmp_path / "nginx", block) as access_log,
+            WeakLink(proxy_port, bytes_per_s=3 * 1024 * 1024, cut_every=128 * 1024) as link,
+        ):
+            for server in servers:
+                server.env["PUBLIC_URL"] = link.base  # the address the devices reach
+                server.start()
+            try:
+                issued = await issue(link.base, staff, team["id"])
+                public = json.loads(issued["qr_payload"])["server"]
+                await asyncio.to_thread(field_sync, home, "enroll", public, issued["code"])
+                payload = await asyncio.to_thread(capture, home, files)
+                link.stats.upstream_bytes = link.stats.cuts = 0
+                pushed = await asyncio.to_thread(push_killing, home, servers[0])
+                carried = link.stats.upstream_bytes
+                cuts = link.stats.cuts
+            finally:
+                for server in servers:
+                    server.stop()
+            # "$request_method $uri $status $upstream_addr": the last address is the one that
+            # answered (nginx lists each it tried, "a, b", when one refused the connection).
+            routed = [
+                (line.split()[0], line.split(" ", 3)[3].split(", ")[-1])
+                for line in access_log.read_text().splitlines()
+            ]
+
+    inbox = (await client.get("/api/v1/dossiers?limit=200", headers=staff["clerk.a"].auth)).json()
+    assert public == link.base, "the enrolment QR names PUBLIC_URL, not the Host nginx sent"
+    assert pushed == {"accepted": DOSSIERS}
+    assert inbox["total"] == DOSSIERS, "each dossier once"
+    assert len({d["applicant_name"] for d in inbox["items"]}) == DOSSIERS
+    assert cuts >= 10, "the link really was cut"
+    # Each cut loses what was in flight; an upload sent again from its start would add its size.
+    assert carried / payload < 1.6, f"{carried} bytes carried for {payload}"
+    by_process = Counter((m, addr) for m, addr in routed if m in ("HEAD", "PATCH"))
+    for server in servers:
+        assert by_process[("PATCH", f"127.0.0.1:{server.port}")] > 0, by_process
+    assert any(m == "HEAD" for m, _ in by_process), "uploads resumed after cuts"
+    for dossier in inbox["items"]:
+        detail = (
+            await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=staff["clerk.a"].auth)
+        ).json()
+        assert len(detail["documents"]) == 2
+        for document in detail["documents"]:
+            sha = document["sha256"]
+            blob = settings.media_root / "blobs" / sha[:2] / sha[2:4] / sha
+            assert hashlib.sha256(blob.read_bytes()).hexdigest() == sha
+
+
+def push_killing(home: Path, victim: ServerProcess) -> dict[str, int]:
+    """A push with one app process SIGKILLed two seconds in (and started again a few seconds
+    later, as compose's restart policy would); pushes again until the outbox is empty."""
+    push = subprocess.Popen(
+        [FIELD_SYNC, "--home", str(home), "push", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.0)
+    victim.kill()
+    time.sleep(3.0)
+    victim.start()
+    out, _ = push.communicate(timeout=300)
+    outcomes: Counter[str] = Counter(json.loads(out)["outcomes"])
+    for _ in range(3):
+        if sum(outcomes.values()) >= DOSSIERS:
+            break
+        again = field_sync(home, "push", "--json", check=False)
+        outcomes.update(json.loads(again.stdout)["outcomes"])
+    return dict(outcomes)
