@@ -46,6 +46,11 @@ test-deps: system-deps
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
 	fi
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		echo "==> installing nginx (Debian package; the deployment test runs compose's proxy)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends nginx; \
+	fi
 	@if ! command -v redis-server >/dev/null; then \
 		echo "==> installing redis-server (Debian package; the tests start their own)"; \
 		$(SUDO) apt-get update -qq && \
