@@ -38,6 +38,8 @@ from backend.dossiers.controllers import (
 from backend.edge import EdgeMiddleware, answer_headers
 from backend.errors import exception_handlers
 from backend.field_app.controllers import FieldAppController
+from backend.logs import formatters, install_request_ids
+from backend.metrics import MetricsController
 from backend.openapi import document
 from backend.rate_limits import rate_limit_middleware, rate_limit_stores
 from backend.reports.controllers import ReportController
@@ -45,6 +47,7 @@ from backend.settings import Settings
 from backend.sync.controllers import SyncController
 from backend.sync.upload_controller import UploadController
 from backend.system.controllers import SystemController
+from backend.telemetry import prometheus_config
 from backend.web import PAGE_CONTROLLERS, page_error, static_files, template_config
 from backend.wiring import TABLES, Services
 from media.store import LocalBlobStore
@@ -70,6 +73,7 @@ CONTROLLERS = (
     SyncController,
     UploadController,
     FieldAppController,
+    MetricsController,
 )
 
 
@@ -143,6 +147,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     The database engine is created and bound to the tables here, not at import; the PostgreSQL
     pool opens on startup and closes on shutdown.
     """
+    install_request_ids()
     db = Database(settings.database_url, pool_size=settings.pg_pool_size)
     db.bind(TABLES)
     services = Services.build(
@@ -177,6 +182,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         middleware=[
             EdgeMiddleware(),
             *_proxies(settings),
+            prometheus_config().middleware,
             *rate_limit_middleware(settings),
             DefineMiddleware(
                 AuthenticationMiddleware,
@@ -210,6 +216,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         ),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
+            formatters=formatters(settings.log_format),
             log_exceptions="debug" if settings.debug else "never",
         ),
         debug=settings.debug,

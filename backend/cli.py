@@ -374,7 +374,10 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     """Run the HTTP server."""
     import uvicorn
 
+    from backend.logs import install_request_ids, uvicorn_log_config
     from backend.server import UploadSafeHttpProtocol
+
+    install_request_ids()
 
     settings = _settings()
     if settings.engine_kind == "sqlite" and workers > 1:
@@ -401,6 +404,8 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     host = host or settings.host
     if settings.engine_kind == "postgres":
         _check_connection_budget(settings, workers)
+    if workers > 1:
+        _share_metrics()
     console.print(f"Lưu Động {__version__} listening on {host}:{port}, reached at {public}")
     if demo:
         console.print(
@@ -427,10 +432,25 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
         # A worker that is starting or busy decoding scans on a loaded machine is not hung:
         # uvicorn's 5 s would kill and restart it in a loop.
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+        log_config=uvicorn_log_config(settings.log_format),
     )
 
 
 WORKER_HEALTHCHECK_S = 60
+
+
+def _share_metrics() -> None:
+    """Several workers write their counters to one folder, so a scrape answered by any of them
+    sums them all (backend/metrics.py). It starts empty: old files would count twice."""
+    import shutil
+    import tempfile
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(folder).mkdir(parents=True)
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="luudong-metrics-")
 
 
 def _check_connection_budget(settings: Settings, workers: int) -> None:

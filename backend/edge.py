@@ -33,6 +33,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import NOT_PAGES, AppError
+from backend.logs import REQUEST_ID
 from schemas.errors import ErrorCode
 
 __all__ = ["PAGE_POLICY", "EdgeMiddleware", "answer_headers", "public_base"]
@@ -66,7 +67,16 @@ class EdgeMiddleware(ASGIMiddleware):
     scopes = ("http",)  # type: ignore[assignment]
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        scope.setdefault("state", {})["started"] = time.perf_counter()
+        state = scope.setdefault("state", {})
+        state["started"] = time.perf_counter()
+        state["request_id"] = secrets.token_hex(8)
+        token = REQUEST_ID.set(state["request_id"])
+        try:
+            await self._checked(scope, receive, send, next_app)
+        finally:
+            REQUEST_ID.reset(token)
+
+    async def _checked(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         for part, name in ((raw_path, "đường dẫn"), (query, "tham số")):
@@ -119,11 +129,17 @@ async def answer_headers(message: Message, scope: Scope) -> None:
     took = f"{(time.perf_counter() - started) * 1000:.1f}ms" if started else "-"
     client = scope.get("client")
     access_log.info(
-        "%s %s %s %s %s %s",
-        request_id,
+        "%s %s %s %s %s",
         client[0] if client else "-",
         scope.get("method", "-"),
         path,
         message["status"],
         took,
+        extra={
+            "client": client[0] if client else None,
+            "method": scope.get("method"),
+            "path": path,
+            "status": message["status"],
+            "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        },
     )

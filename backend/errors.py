@@ -23,6 +23,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from backend.telemetry import count_error
 from media.errors import MediaError
 from schemas.common import FieldError, Problem
 from schemas.errors import CATALOGUE, ErrorCode
@@ -73,6 +74,7 @@ def problem_response(
 ) -> Response[Problem]:
     """Build the problem+json response for ``code`` (an HTML page for the web pages)."""
     spec = CATALOGUE[code]
+    count_error(code)
     page_errors = request.app.state.get("page_errors")
     if page_errors is not None and is_page_request(request):
         response: Response[Any] = page_errors(request, code, detail, spec.status)

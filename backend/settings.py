@@ -54,6 +54,10 @@ class Settings:
     port: int = 8000
     """Port the HTTP server listens on."""
 
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per log line with the request id, for a log collector;
+    ``text``: readable lines (the embedded default)."""
+
     debug: bool = False
     """Litestar debug mode (tracebacks in error responses): never in production."""
 
@@ -105,6 +109,12 @@ class Settings:
     ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; none by default, so a client
     cannot write its own address into the audit trail or dodge the rate limits."""
 
+    metrics_allow: tuple[str, ...] = (
+        "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"
+    )  # fmt: skip
+    """Networks whose scrapers may read ``/metrics`` (loopback and private by default); any
+    other address is answered 404."""
+
     cors_origins: tuple[str, ...] = ()
     """Web origins (``https://portal.example``) whose pages may call the API and upload; none
     by default (the field app is served from the backend's own origin)."""
@@ -142,6 +152,7 @@ class Settings:
             public_url=_public_url(env.get("PUBLIC_URL", "")),
             host=env.get("HOST", cls.host),
             port=_int(env, "PORT", cls.port),
+            log_format=_choice(env, "LOG_FORMAT", ("text", "json"), cls.log_format),  # type: ignore[arg-type]
             debug=env.get("DEBUG", "").lower() in ("1", "true", "yes"),
             session_ttl=timedelta(
                 minutes=_int(env, "SESSION_TTL_MINUTES", int(cls.session_ttl.total_seconds() // 60))
@@ -162,6 +173,9 @@ class Settings:
             pg_pool_size=_int(env, "PG_POOL_SIZE", cls.pg_pool_size),
             upload_idle_timeout_s=_int(env, "UPLOAD_IDLE_TIMEOUT_S", cls.upload_idle_timeout_s),
             trusted_proxies=_networks(env.get("TRUSTED_PROXIES", "")),
+            metrics_allow=_networks(env["METRICS_ALLOW"], "METRICS_ALLOW")
+            if "METRICS_ALLOW" in env
+            else cls.metrics_allow,
             cors_origins=tuple(
                 o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()
             ),
@@ -192,6 +206,13 @@ def _public_url(raw: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise SettingsError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
+    return value
+
+
 def _redis_url(raw: str) -> str | None:
     raw = raw.strip()
     if not raw:
@@ -203,8 +224,8 @@ def _redis_url(raw: str) -> str | None:
     return raw
 
 
-def _networks(raw: str) -> tuple[str, ...]:
-    """``TRUSTED_PROXIES``: comma-separated IP addresses or networks, each checked."""
+def _networks(raw: str, name: str = "TRUSTED_PROXIES") -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks, each checked."""
     found: list[str] = []
     for item in (part.strip() for part in raw.split(",")):
         if not item:
@@ -213,7 +234,7 @@ def _networks(raw: str) -> tuple[str, ...]:
             found.append(str(ipaddress.ip_network(item, strict=False)))
         except ValueError:
             raise SettingsError(
-                f"TRUSTED_PROXIES must list IP addresses or networks (10.0.0.0/8), got {item!r}"
+                f"{name} must list IP addresses or networks (10.0.0.0/8), got {item!r}"
                 + ("; '*' would let any client choose its own address" if item == "*" else "")
             ) from None
     return tuple(found)

@@ -24,6 +24,7 @@ from backend.errors import AppError
 from backend.scans.checks import BlobChecks
 from backend.sync.tables import SyncBatch
 from backend.sync.uploads import UploadService
+from backend.telemetry import count_batch_items
 from media.cccd import parse_cccd
 from media.errors import CccdError
 from media.images import ACCEPTED_TYPES
@@ -351,6 +352,7 @@ class BatchService:
             await SyncBatch.update(
                 {SyncBatch.result: msgspec.to_builtins(committed), SyncBatch.committed_at: now}
             ).where(SyncBatch.id == batch_id)
+        count_batch_items([r.outcome.value for r in results])
         return committed
 
     async def _inspect(self, commune_code: str, manifest: wire.BatchManifest) -> Inspection:

@@ -35,6 +35,7 @@ from backend.custody.services import CustodyService
 from backend.errors import AppError
 from backend.scans.checks import BlobChecks
 from backend.sync.tables import Upload
+from backend.telemetry import count_upload
 from media.errors import ChecksumMismatchError
 from media.failpoints import failpoint
 from media.images import ACCEPTED_TYPES
@@ -504,6 +505,7 @@ class UploadService:
         # a refused image's bytes leave the store, its verdict stays with the custody.
         problem = await self.checks.problem(state.sha256, media_type)
         await self.custody.grant(device.commune_code, state.sha256, "upload", refused=problem)
+        count_upload(state.length)
         # The row stays until it expires, so a HEAD after a lost answer reads "complete".
         with contextlib.suppress(FileNotFoundError):
             await aiofiles.os.remove(path)
