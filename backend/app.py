@@ -16,7 +16,7 @@ from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -203,7 +203,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             description="Field-sync backend for Vietnamese roaming public-service teams. "
             "Errors are RFC 9457 problem+json with a stable `code`.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Swagger UI from this server's own files (make frontend copies them from npm):
+            # the docs must open on a commune's LAN with no Internet.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path=["/", "/swagger"],
+                    js_url="/static/build/swagger-ui-bundle.js",
+                    css_url="/static/build/swagger-ui.css",
+                    standalone_preset_js_url="/static/build/swagger-ui-standalone-preset.js",
+                    favicon='<link rel="icon" href="/static/favicon.svg">',
+                )
+            ],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer"),

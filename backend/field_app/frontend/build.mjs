@@ -75,4 +75,8 @@ await build({
 writeFileSync(join(dist, "version.json"), JSON.stringify({ version }) + "\n");
 
 copyFileSync(join(here, "node_modules", "htmx.org", "dist", "htmx.min.js"), join(staffStatic, "htmx.min.js"));
+// Swagger UI for the API docs at /schema: served from here, so they work on an offline LAN.
+for (const name of ["swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"]) {
+  copyFileSync(join(here, "node_modules", "swagger-ui-dist", name), join(staffStatic, name));
+}
 console.log(`field app ${version}: ${precache.length} files precached`);
