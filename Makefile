@@ -10,7 +10,7 @@ FRONTEND := backend/field_app/frontend
 NPM_STAMP := $(FRONTEND)/node_modules/.installed-$(shell cat $(FRONTEND)/package-lock.json | sha256sum | cut -c1-12)
 APP_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f) $(FRONTEND)/build.mjs
 
-.PHONY: run test test-quick lint lock format system-deps node-deps test-deps frontend clean
+.PHONY: install run test test-quick lint lock format system-deps node-deps test-deps frontend clean
 
 ## System packages: zbar (QR decoding, at run time) and Chromium (the browser tests drive
 ## Debian's build through Playwright; no browser is downloaded).
@@ -73,7 +73,10 @@ $(STAMP): pyproject.toml requirements-dev.lock | system-deps
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-## Start the server on 127.0.0.1:$${PORT:-8000} with SQLite and demo data.
+## Install the project and build the field app, without starting anything (docs/deploy.md).
+install: $(STAMP) frontend
+
+## The demo: SQLite, demo data and demo passwords, on this PC's network address.
 run: $(STAMP) frontend
 	$(BIN)/luudong migrate
 	$(BIN)/luudong seed-demo
