@@ -43,14 +43,13 @@ from backend.metrics import MetricsController
 from backend.openapi import document
 from backend.rate_limits import rate_limit_middleware, rate_limit_stores
 from backend.reports.controllers import ReportController
-from backend.settings import Settings
+from backend.settings import Settings, blob_store
 from backend.sync.controllers import SyncController
 from backend.sync.upload_controller import UploadController
 from backend.system.controllers import SystemController
 from backend.telemetry import prometheus_config
 from backend.web import PAGE_CONTROLLERS, page_error, static_files, template_config
 from backend.wiring import TABLES, Services
-from media.store import LocalBlobStore
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -155,7 +154,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             db=db,
             clock=clock or SystemClock(),
             settings=settings,
-            blobs=LocalBlobStore(settings.media_root),
+            blobs=blob_store(settings),
         )
     )
 

@@ -9,7 +9,10 @@ A backup is a tar archive (scans are JPEG and WebP: compressing them again gains
   custom format, one consistent snapshot of a PostgreSQL database;
 - ``secret_key``: without it every stored token hash is unusable, so every device would have to
   enrol again and every clerk sign in again;
-- ``media/blobs/...``: every stored scan. Upload parts, temporary files and derived images
+- ``media/blobs/...``: every stored scan, when they are in the local folder. Scans kept in an
+  S3-compatible bucket are not copied: the bucket is backed up by the object store's own
+  versioning or replication (docs/deploy.md), and the archive names it. Upload parts, temporary
+  files and derived images
   (thumbnails, page views) are left out: a device resends an unfinished upload, and derived
   images are made again on first view.
 
@@ -70,6 +73,8 @@ class BackupSummary(msgspec.Struct, frozen=True):
     dossiers: int
     scans: int
     scan_bytes: int
+    object_store: str | None = None
+    """The bucket holding the scans, when the archive does not."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class Target:
     database_url: str
     media_root: Path
     secret_key: str
+    object_store: str | None = None
+    """The bucket the scans live in, when not in ``media_root`` (they are then not copied)."""
 
     @property
     def engine(self) -> str:
@@ -102,8 +109,8 @@ def backup(
             database = work / "database.pgdump"
             _pg_dump(source.database_url, database)
             named, dossiers = _pg_references(source.database_url)
-        blobs = dict(_stored_blobs(source.media_root))
-        missing = named - blobs.keys()
+        blobs = {} if source.object_store else dict(_stored_blobs(source.media_root))
+        missing = set() if source.object_store else named - blobs.keys()
         if missing:
             raise BackupError(
                 f"{len(missing)} scans the database names are not in {source.media_root} "
@@ -117,6 +124,7 @@ def backup(
             dossiers=dossiers,
             scans=len(blobs),
             scan_bytes=sum(path.stat().st_size for path in blobs.values()),
+            object_store=source.object_store,
         )
         partial = work / "archive.tar"
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as archive:
@@ -153,6 +161,14 @@ def restore(archive_path: Path, target: Target, *, key_file: Path | None) -> Bac
             raise BackupError(
                 f"this backup is of a {summary.engine} database and DATABASE_URL names "
                 f"{target.engine}; restore into the same engine"
+            )
+        if bool(summary.object_store) != bool(target.object_store):
+            raise BackupError(
+                "this backup keeps its scans in the bucket "
+                f"{summary.object_store} and the target in its media folder"
+                if summary.object_store
+                else "this backup holds its scans and the target keeps scans in a bucket "
+                "(S3_BUCKET): restore without S3_* settings"
             )
         _check_empty(target)
         if key_file is not None and key_file.exists() and key_file.read_text().strip() != key:
@@ -379,7 +395,12 @@ def _write_key(path: Path, key: str) -> None:
 
 def describe(summary: BackupSummary) -> str:
     """One line for the operator."""
+    scans = (
+        f"scans in the bucket {summary.object_store} (not in this archive)"
+        if summary.object_store
+        else f"{summary.scans} scans ({summary.scan_bytes / 1e6:.1f} MB)"
+    )
     return (
-        f"{summary.dossiers} dossiers, {summary.scans} scans ({summary.scan_bytes / 1e6:.1f} MB), "
-        f"{summary.engine}, taken {summary.created_at} by {summary.version}"
+        f"{summary.dossiers} dossiers, {scans}, {summary.engine}, taken {summary.created_at} "
+        f"by {summary.version}"
     )

@@ -26,9 +26,8 @@ from backend.context import Context
 from backend.db.engine import Database
 from backend.db.migrate import apply_pending
 from backend.errors import AppError
-from backend.settings import Settings, SettingsError
+from backend.settings import Settings, SettingsError, blob_store
 from backend.wiring import TABLES, Services
-from media.store import LocalBlobStore
 from schemas.accounts import Role, UserCreate
 from schemas.reports import GroupBy, TimelinessReport
 
@@ -66,7 +65,7 @@ def _run(work: Callable[[Services], Awaitable[T]]) -> T:
                 db=db,
                 clock=SystemClock(),
                 settings=settings,
-                blobs=LocalBlobStore(settings.media_root),
+                blobs=blob_store(settings),
             )
             return await work(Services.build(ctx))
         finally:
@@ -191,7 +190,12 @@ def backup_command(folder: Path) -> None:
     from backend.backup import BackupError, Target, backup, describe
 
     settings = _settings()
-    source = Target(settings.database_url, Path(settings.media_root), settings.secret_key)
+    source = Target(
+        settings.database_url,
+        Path(settings.media_root),
+        settings.secret_key,
+        object_store=settings.s3.bucket if settings.s3 else None,
+    )
     try:
         archive, summary = backup(source, folder)
     except (BackupError, OSError, sqlite3.Error) as exc:
@@ -218,7 +222,12 @@ def restore_command(archive: Path) -> None:
     except SettingsError as exc:
         _fail(f"Cấu hình sai: {exc}", status=2)
     key_file = None if own_key else Path(os.environ.get("SECRET_KEY_FILE", "var/secret_key"))
-    target = Target(settings.database_url, Path(settings.media_root), settings.secret_key)
+    target = Target(
+        settings.database_url,
+        Path(settings.media_root),
+        settings.secret_key,
+        object_store=settings.s3.bucket if settings.s3 else None,
+    )
     try:
         summary = restore(archive, target, key_file=key_file)
     except (BackupError, OSError, sqlite3.Error, tarfile.TarError) as exc:

@@ -12,13 +12,29 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-__all__ = ["Settings", "SettingsError"]
+from media.store import BlobStore, LocalBlobStore
+
+__all__ = ["S3Settings", "Settings", "SettingsError", "blob_store"]
 
 CookieSecure = Literal["auto", "always", "never"]
 
 
 class SettingsError(ValueError):
     """An environment variable holds a value the service cannot run with."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class S3Settings:
+    """An S3-compatible bucket for the scans."""
+
+    bucket: str
+    endpoint: str | None = None
+    """``http(s)://host:port`` of a store other than AWS (MinIO, Garage, Ceph...)."""
+    region: str = "us-east-1"
+    access_key_id: str | None = field(default=None, repr=False)
+    secret_access_key: str | None = field(default=None, repr=False)
+    prefix: str = ""
+    """Key prefix inside the bucket, so several deployments can share one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +49,11 @@ class Settings:
 
     media_root: Path = Path("var/media")
     """Folder of the content-addressed blob store and its derived artifacts."""
+
+    s3: S3Settings | None = None
+    """Where scans are kept when not in ``media_root/blobs``: an S3-compatible bucket
+    (``S3_BUCKET`` and the other ``S3_*`` variables), for app processes on several hosts.
+    ``media_root`` still holds upload parts and derived images, per host."""
 
     field_app_dir: Path | None = None
     """Folder of the built field app served at ``/thiet-bi/`` (default: the one ``make``
@@ -147,6 +168,7 @@ class Settings:
         return cls(
             database_url=database_url,
             media_root=Path(env.get("MEDIA_ROOT", str(cls.media_root))),
+            s3=_s3(env),
             field_app_dir=Path(env["FIELD_APP_DIR"]) if env.get("FIELD_APP_DIR") else None,
             secret_key=_secret_key(env),
             public_url=_public_url(env.get("PUBLIC_URL", "")),
@@ -204,6 +226,30 @@ def _public_url(raw: str) -> str | None:
     if problem:
         raise SettingsError(f"PUBLIC_URL {problem} (e.g. https://motcua.example.vn), got {raw!r}")
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _s3(env: Mapping[str, str]) -> S3Settings | None:
+    bucket = env.get("S3_BUCKET", "").strip()
+    if not bucket:
+        if any(env.get(name) for name in ("S3_ENDPOINT", "S3_ACCESS_KEY_ID", "S3_PREFIX")):
+            raise SettingsError("S3_* settings are given without S3_BUCKET, the bucket to use")
+        return None
+    endpoint = env.get("S3_ENDPOINT", "").strip() or None
+    if endpoint is not None:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(f"S3_ENDPOINT must be http(s)://host[:port], got {endpoint!r}")
+    key, secret = env.get("S3_ACCESS_KEY_ID") or None, env.get("S3_SECRET_ACCESS_KEY") or None
+    if (key is None) != (secret is None):
+        raise SettingsError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together")
+    return S3Settings(
+        bucket=bucket,
+        endpoint=endpoint,
+        region=env.get("S3_REGION", "").strip() or "us-east-1",
+        access_key_id=key,
+        secret_access_key=secret,
+        prefix=env.get("S3_PREFIX", "").strip(),
+    )
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -273,3 +319,20 @@ def _secret_key(env: Mapping[str, str]) -> str:
     if len(key) < 32:
         raise SettingsError(f"{path} must hold a secret key of at least 32 characters")
     return key
+
+
+def blob_store(settings: Settings) -> BlobStore:
+    """The blob store the settings name: the local folder (the embedded default) or S3."""
+    if settings.s3 is None:
+        return LocalBlobStore(settings.media_root)
+    from media.s3store import S3BlobStore
+
+    return S3BlobStore(
+        bucket=settings.s3.bucket,
+        endpoint=settings.s3.endpoint,
+        region=settings.s3.region,
+        access_key_id=settings.s3.access_key_id,
+        secret_access_key=settings.s3.secret_access_key,
+        prefix=settings.s3.prefix,
+        scratch=Path(settings.media_root) / "tmp",
+    )

@@ -5,7 +5,8 @@ Blobs are named by the sha256 of their bytes. The local store keeps them under
 fsynced, checked against the expected hash, and only then renamed into place (atomic on one
 filesystem), so a crash at any moment leaves either no blob or the whole blob, never a part.
 Callers name blobs only by hash, checked against ``^[0-9a-f]{64}$``: no caller-supplied path ever
-reaches the filesystem. :class:`BlobStore` is the interface an S3-compatible store implements.
+reaches the filesystem. :class:`BlobStore` is the interface; ``media.s3store`` implements it on
+S3-compatible object storage.
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ class BlobStore(Protocol):
 
     async def sweep_temporary(self, older_than_s: float = 3600.0) -> int:
         """Remove what writers killed mid-write left behind; return how many."""
+        ...
+
+    async def check_writable(self) -> None:
+        """Raise (``OSError`` or the store's error) unless a blob could be written now."""
         ...
 
 
@@ -209,6 +214,16 @@ class LocalBlobStore:
                 await aiofiles.os.remove(entry.path)
                 removed += 1
         return removed
+
+
+    async def check_writable(self) -> None:
+        """Raise ``OSError`` unless the store's folders take a file now."""
+        for folder in (self._tmp, self._blobs):
+            await aiofiles.os.makedirs(folder, exist_ok=True)
+            probe = folder / f".ready-{secrets.token_hex(4)}"
+            async with aiofiles.open(probe, "wb") as handle:
+                await handle.write(b"ok")
+            await aiofiles.os.remove(probe)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -221,6 +221,79 @@ def redis_server(folder: Path) -> Iterator[str]:
         proc.wait()
 
 
+@dataclass(frozen=True)
+class S3Server:
+    """A running S3-compatible server with one empty bucket, and the settings that name it."""
+
+    endpoint: str
+    bucket: str
+
+    def env(self, prefix: str = "") -> dict[str, str]:
+        """The ``S3_*`` environment of a server that keeps its scans there."""
+        return {
+            "S3_BUCKET": self.bucket,
+            "S3_ENDPOINT": self.endpoint,
+            "S3_REGION": "us-east-1",
+            "S3_ACCESS_KEY_ID": "luudong-test",
+            "S3_SECRET_ACCESS_KEY": "luudong-test-secret",
+            "S3_PREFIX": prefix,
+        }
+
+    def _client(self) -> Any:
+        from obstore.store import S3Store
+
+        return S3Store(
+            self.bucket, endpoint=self.endpoint, region="us-east-1", access_key_id="luudong-test",
+            secret_access_key="luudong-test-secret", virtual_hosted_style_request=False,
+            client_options={"allow_http": True},
+        )  # fmt: skip
+
+    def object_keys(self) -> list[str]:
+        """Every object key in the bucket."""
+        import obstore
+
+        return sorted(meta["path"] for batch in obstore.list(self._client()) for meta in batch)
+
+    def objects(self, prefix: str) -> dict[str, bytes]:
+        """The bytes of every object under ``prefix``, by the last part of its key."""
+        import obstore
+
+        client = self._client()
+        return {
+            key.rsplit("/", 1)[1]: bytes(obstore.get(client, key).bytes())
+            for key in self.object_keys()
+            if key.startswith(prefix)
+        }
+
+
+@contextmanager
+def s3_server(bucket: str = "luudong-scans") -> Iterator[S3Server]:
+    """moto's S3 server as a real process on a free port (docs/deploy.md says why this one)."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.put(f"{endpoint}/{bucket}", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail("the S3 server did not start")
+        time.sleep(0.1)
+    try:
+        yield S3Server(endpoint, bucket)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 @contextmanager
 def serve(env: dict[str, str], cwd: Path) -> Iterator[str]:
     """``luudong serve`` as a real process on a free port; yields its base URL, then SIGTERM."""

@@ -17,6 +17,7 @@ from backend.db.engine import Database
 from backend.db.migrate import known_migrations, pending_ids
 from backend.errors import AppError
 from backend.settings import Settings
+from media.store import BlobStore
 from schemas.errors import ErrorCode
 from schemas.system import Health, Readiness
 
@@ -55,6 +56,12 @@ class SystemController(Controller):
         if pending:
             raise AppError(ErrorCode.not_ready, f"Chưa áp dụng migration: {', '.join(pending)}.")
         problem = await asyncio.to_thread(_unwritable, Path(settings.media_root))
+        if problem is None:
+            blobs: BlobStore = request.app.state["services"].ctx.blobs
+            try:
+                await blobs.check_writable()
+            except Exception as exc:  # whatever the store raises, it cannot take scans now
+                problem = f"kho tệp {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
         if problem:
             logger.warning("readiness: media folder not writable: %s", problem)
             raise AppError(ErrorCode.not_ready, f"Không ghi được vào thư mục tệp: {problem}.")

@@ -1,5 +1,6 @@
-"""The province topology, natively, as compose runs it: PostgreSQL, Redis, two app processes and
-Debian's nginx with the very server block of ``compose.yaml``; the field client pushes through a
+"""The province topology, natively, as compose runs it: PostgreSQL, Redis, an S3-compatible object
+store, two app processes and Debian's nginx with the very server block of ``compose.yaml``; the
+field client pushes through a
 link that is cut every 128 KiB, nginx deals HEAD and PATCH to both processes in turn, and one
 process is SIGKILLed mid-push. Every dossier arrives once, every scan is whole, no upload is sent
 again from its start, and the address the devices were given is the public one."""
@@ -29,7 +30,14 @@ from field_sync.capture import capture_dossier
 from field_sync.outbox import Outbox
 from tests.field_sync.test_end_to_end import FIELD_SYNC, PROCEDURE, field_sync, issue
 from tests.field_sync.weaklink import WeakLink
-from tests.helpers import ServerProcess, Staff, _free_port, redis_server, server_env
+from tests.helpers import (
+    ServerProcess,
+    Staff,
+    _free_port,
+    redis_server,
+    s3_server,
+    server_env,
+)
 from tests.media.imagery import document_photo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,9 +134,10 @@ async def test_province_topology__cut_link_alternating_processes_one_killed__eac
     files.mkdir()
     proxy_port = _free_port()
 
-    with redis_server(tmp_path) as redis_url:
+    with redis_server(tmp_path) as redis_url, s3_server() as bucket:
         env = {
             **server_env(settings),
+            **bucket.env(prefix="tinh"),
             "REDIS_URL": redis_url,
             "TRUSTED_PROXIES": "127.0.0.1",
             "UPLOAD_IDLE_TIMEOUT_S": "5",
@@ -156,6 +165,7 @@ async def test_province_topology__cut_link_alternating_processes_one_killed__eac
                     server.stop()
             # "$request_method $uri $status $upstream_addr": the last address is the one that
             # answered (nginx lists each it tried, "a, b", when one refused the connection).
+            scans = await asyncio.to_thread(bucket.objects, "tinh/blobs/")
             routed = [
                 (line.split()[0], line.split(" ", 3)[3].split(", ")[-1])
                 for line in access_log.read_text().splitlines()
@@ -180,8 +190,8 @@ async def test_province_topology__cut_link_alternating_processes_one_killed__eac
         assert len(detail["documents"]) == 2
         for document in detail["documents"]:
             sha = document["sha256"]
-            blob = settings.media_root / "blobs" / sha[:2] / sha[2:4] / sha
-            assert hashlib.sha256(blob.read_bytes()).hexdigest() == sha
+            assert hashlib.sha256(scans[sha]).hexdigest() == sha, "whole, in the object store"
+    assert not (settings.media_root / "blobs").exists(), "no scan on a host's own disk"
 
 
 def push_killing(home: Path, victim: ServerProcess) -> dict[str, int]:
