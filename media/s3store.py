@@ -19,8 +19,8 @@ import hashlib
 import os
 import secrets
 import time
-from datetime import timedelta
 from collections.abc import AsyncIterable, AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import aiofiles

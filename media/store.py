@@ -215,7 +215,6 @@ class LocalBlobStore:
                 removed += 1
         return removed
 
-
     async def check_writable(self) -> None:
         """Raise ``OSError`` unless the store's folders take a file now."""
         for folder in (self._tmp, self._blobs):
