@@ -152,3 +152,70 @@ def push_killing(home: Path, victim: ServerProcess) -> dict[str, int]:
         again = field_sync(home, "push", "--json", check=False)
         outcomes.update(json.loads(again.stdout)["outcomes"])
     return dict(outcomes)
+
+
+@pytest.mark.parametrize("engine_name", ["postgres"])
+async def test_field_app_at_the_public_address__through_nginx_to_two_processes_and_the_bucket(
+    client: httpx.AsyncClient, staff: Staff, settings: Settings, tmp_path: Path
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    from tests.field_app.test_field_app import capture, files, phone
+    from tests.web.test_browser import CHROMIUM
+
+    await staff.post_created("/api/v1/procedures", PROCEDURE)
+    team = await staff.post_created("/api/v1/teams", {"kind": "roaming", "name": "Tổ lưu động 1"})
+    photos = files(tmp_path)
+    proxy_port = _free_port()
+    public = f"http://127.0.0.1:{proxy_port}"
+    with redis_server(tmp_path) as redis_url, s3_server() as bucket:
+        env = {
+            **server_env(settings),
+            **bucket.env(),
+            "REDIS_URL": redis_url,
+            "TRUSTED_PROXIES": "127.0.0.1",
+            "PUBLIC_URL": public,
+        }
+        servers = [ServerProcess(env, tmp_path), ServerProcess(env, tmp_path)]
+        block = compose_server_block([s.port for s in servers], proxy_port)
+        with nginx(tmp_path / "nginx", block) as access_log:
+            for server in servers:
+                server.start()
+            try:
+                issued = await issue(public, staff, team["id"])
+                async with async_playwright() as playwright:
+                    browser = await playwright.chromium.launch(
+                        executable_path=CHROMIUM,
+                        args=["--no-sandbox", "--disable-background-networking"],
+                    )
+                    page = await (await phone(browser)).new_page()
+                    await page.goto(f"{json.loads(issued['qr_payload'])['server']}/thiet-bi/")
+                    await page.get_by_label("Mã đăng ký").fill(issued["code"])
+                    await page.get_by_role("button", name="Đăng ký", exact=True).click()
+                    await expect(page.get_by_role("heading", name="Tổ lưu động 1")).to_be_visible()
+                    for n in range(2):
+                        await capture(page, photos, f"page{n}")
+                    await expect(page.locator(".dossiers .state.committed")).to_have_count(
+                        2, timeout=60_000
+                    )
+                    await browser.close()
+            finally:
+                for server in servers:
+                    server.stop()
+            scans = await asyncio.to_thread(bucket.objects, "blobs/")
+            served = {
+                line.split(" ", 3)[3].split(", ")[-1]
+                for line in access_log.read_text().splitlines()
+                if line.startswith(("PATCH", "POST"))
+            }
+
+    inbox = (await client.get("/api/v1/dossiers", headers=staff["clerk.a"].auth)).json()
+    assert inbox["total"] == 2
+    for dossier in inbox["items"]:
+        detail = (
+            await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=staff["clerk.a"].auth)
+        ).json()
+        for document in detail["documents"]:
+            sha = document["sha256"]
+            assert hashlib.sha256(scans[sha]).hexdigest() == sha
+    assert served == {f"127.0.0.1:{s.port}" for s in servers}, "both processes took the app's work"
