@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 __all__ = ["VN_TZ", "Clock", "FrozenClock", "SystemClock", "local_date"]
 
-VN_TZ = timezone(timedelta(hours=7), "ICT")
-"""Vietnam time (no daylight saving): receipt dates and deadlines are local calendar dates."""
-
-
-def local_date(at: datetime) -> date:
-    """The calendar date in Vietnam at instant ``at``."""
-    return at.astimezone(VN_TZ).date()
+from schemas.common import VN_TZ
+from schemas.common import vietnam_date as local_date
 
 
 @runtime_checkable

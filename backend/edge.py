@@ -34,6 +34,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import NOT_PAGES, AppError
 from backend.logs import REQUEST_ID
+from schemas.common import NOT_IN_LINE
 from schemas.errors import ErrorCode
 
 __all__ = ["PAGE_POLICY", "EdgeMiddleware", "answer_headers", "public_base"]
@@ -48,9 +49,7 @@ PAGE_POLICY = (
 """The Content-Security-Policy of the staff and public pages and the field app."""
 
 
-_FORBIDDEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
+_FORBIDDEN = re.compile(f"[{NOT_IN_LINE}]")
 _JSON = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
 
 

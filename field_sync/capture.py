@@ -13,6 +13,7 @@ import media
 from field_sync.outbox import Outbox
 from schemas.catalog import check_documents
 from schemas.cccd import ID_CARD_DOCUMENT
+from schemas.common import vietnam_date
 from schemas.dossiers import (
     Applicant,
     Delivery,
@@ -69,7 +70,7 @@ def capture_dossier(
         if not codes:
             raise CaptureError(f"không đọc được mã QR trong {cccd_qr}")
         try:
-            card = media.parse_cccd(codes[0].text)
+            card = media.parse_cccd(codes[0].text, today=vietnam_date(now))
         except media.CccdError as exc:
             raise CaptureError(f"mã QR không phải CCCD hợp lệ: {exc.detail}") from None
         cccd_text = codes[0].text

@@ -42,6 +42,7 @@ from media import fonts
 from media.store import fsync_dir
 from schemas.catalog import Procedure
 from schemas.cccd import ID_CARD_DOCUMENT
+from schemas.common import vietnam_date
 
 __all__ = ["CoverSheet", "Outcome", "Watcher", "render_cover_sheet"]
 
@@ -350,7 +351,7 @@ def _natural(path: Path) -> list[Any]:
 
 def _is_cccd(text: str) -> bool:
     try:
-        media.parse_cccd(text)
+        media.parse_cccd(text, today=vietnam_date())
     except media.CccdError:
         return False
     return True

@@ -25,6 +25,7 @@ _CENTURY = CCCD_RULES.century_digits
 _GENDERS = CCCD_RULES.genders
 _FIELDS = CCCD_RULES.fields
 _MAX_LENGTH = CCCD_RULES.max_length
+_LINE = re.compile(CCCD_RULES.line_pattern)
 
 
 def _date(value: str, what: str) -> date:
@@ -37,7 +38,10 @@ def _date(value: str, what: str) -> date:
 
 
 def parse_cccd(text: str, *, today: date | None = None) -> CccdRecord:
-    """Parse and check a CCCD QR payload; raise :class:`CccdError` for anything malformed."""
+    """Parse and check a CCCD QR payload; raise :class:`CccdError` for anything malformed.
+
+    ``today`` (the date in Vietnam, from the caller's clock) refuses a card issued, or a holder
+    born, after it."""
     if not isinstance(text, str) or len(text) > _MAX_LENGTH:
         raise CccdError("not a CCCD payload (not text, or too long)", "length")
     fields = unicodedata.normalize("NFC", text.strip()).split("|")
@@ -47,6 +51,8 @@ def parse_cccd(text: str, *, today: date | None = None) -> CccdRecord:
         raise CccdError(
             f"a CCCD payload has {_FIELDS} fields separated by '|', got {len(fields)}", "fields"
         )
+    if not all(_LINE.match(field) for field in fields):
+        raise CccdError("a field holds control or invisible characters", "characters")
     id_number, old_id, name, birth, gender_text, address, issued = (f.strip() for f in fields)
 
     if not re.fullmatch(r"\d{12}", id_number):

@@ -6,6 +6,7 @@ from datetime import date
 
 import msgspec
 
+from schemas.common import LINE_PATTERN
 from schemas.dossiers import Gender
 
 __all__ = ["CCCD_RULES", "ID_CARD_DOCUMENT", "CccdRecord", "CccdRules", "CenturyDigit"]
@@ -55,6 +56,9 @@ class CccdRules(msgspec.Struct, frozen=True, kw_only=True):
     """Digit 4: century of birth and gender."""
     genders: dict[str, Gender]
     """The gender field's words, lower case."""
+    line_pattern: str = LINE_PATTERN
+    """What every field must match: no control, invisible or stacked-mark characters (the rule
+    of every one-line text, ``schemas.common.LINE_PATTERN``; JavaScript reads it as is)."""
     document: str = ID_CARD_DOCUMENT
     """The catalog's document key of an ID card copy (its QR is checked against the applicant)."""
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import msgspec
 
 __all__ = [
     "LINE_PATTERN",
+    "NOT_IN_LINE",
     "REQUIRED_LINE_PATTERN",
     "REQUIRED_TEXT_PATTERN",
     "TEXT_PATTERN",
+    "VN_TZ",
     "Address",
     "CommuneCode",
     "FieldError",
@@ -24,7 +27,17 @@ __all__ = [
     "Version",
     "line",
     "text",
+    "vietnam_date",
 ]
+
+VN_TZ = timezone(timedelta(hours=7), "ICT")
+"""Vietnam time (no daylight saving): receipt dates, deadlines and card dates are its dates."""
+
+
+def vietnam_date(at: datetime | None = None) -> date:
+    """The calendar date in Vietnam at instant ``at`` (now when not given)."""
+    return (at or datetime.now(VN_TZ)).astimezone(VN_TZ).date()
+
 
 # What no text a person types contains: C0 and C1 control characters (NUL, ESC, BEL...; a
 # multi-line text keeps tab, newline and carriage return), zero-width and bidirectional
@@ -36,6 +49,8 @@ __all__ = [
 _INVISIBLE = r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 _MARKS = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _NOT_IN_LINE = r"\x00-\x1f\x7f-\x9f" + _INVISIBLE
+NOT_IN_LINE = _NOT_IN_LINE
+"""The characters no one-line text holds, as the inside of a regular-expression class."""
 _NOT_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _INVISIBLE
 
 

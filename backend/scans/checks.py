@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from backend.clock import local_date
 from backend.context import Context
 from media.cccd import parse_cccd
 from media.derive import DerivedCache
@@ -63,7 +64,7 @@ class BlobChecks:
         """The citizen ID card record in a scan's QR codes, or ``None`` if none reads as one."""
         for text in await self.qr_texts(sha256):
             try:
-                return parse_cccd(text)
+                return parse_cccd(text, today=local_date(self.ctx.clock.now()))
             except CccdError:
                 continue
         return None

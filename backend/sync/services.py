@@ -455,7 +455,7 @@ class BatchService:
                 )
         if item.cccd_qr:
             try:
-                card = parse_cccd(item.cccd_qr)
+                card = parse_cccd(item.cccd_qr, today=local_date(self.ctx.clock.now()))
             except CccdError as exc:
                 return ErrorCode.cccd_invalid, exc.detail
             if card.id_number != item.applicant.id_number:

@@ -326,3 +326,23 @@ async def test_batches__another_device_cannot_commit_and_a_revoked_one_cannot_pu
 
 def test_applicant_fixture_is_the_cccd_holder() -> None:
     assert CCCD.startswith(APPLICANT["id_number"])
+
+
+async def test_commit__a_card_issued_after_the_servers_today_is_refused(
+    client: httpx.AsyncClient, device: Device, staff: Staff
+) -> None:
+    """The server's clock says 2 March 2026 (the tests' FrozenClock): a card dated the 3rd is
+    refused, one dated the 2nd taken. (Control characters in ``cccd_qr`` never get this far:
+    the manifest's schema refuses them, 422 ``forbidden_characters``.)"""
+    page = scan(12)
+    items = [
+        new_dossier([page], cccd_qr=CCCD.replace("|01072021", "|03032026")),
+        new_dossier([page], cccd_qr=CCCD.replace("|01072021", "|02032026")),
+    ]
+
+    _, result = await push(client, device, items, [page])
+
+    assert [(r["outcome"], r["code"]) for r in result["results"]] == [
+        ("rejected", "cccd_invalid"),
+        ("accepted", None),
+    ]

@@ -23,6 +23,8 @@ function date(value, what) {
 export function parseCccd(text, rules, today = null) {
   if (typeof text !== "string" || text.length > rules.max_length) throw new CccdError("length", "Không phải mã QR căn cước.");
   const fields = text.trim().normalize("NFC").split("|");
+  const line = new RegExp(rules.line_pattern);
+  if (!fields.every((field) => line.test(field))) throw new CccdError("characters", "Mã QR có ký tự điều khiển hoặc ký tự ẩn.");
   while (fields.length > rules.fields && fields[fields.length - 1].trim() === "") fields.pop();
   if (fields.length !== rules.fields) throw new CccdError("fields", "Không phải mã QR căn cước (sai số trường).");
   const [idNumber, oldId, name, birth, genderText, address, issued] = fields.map((f) => f.trim());

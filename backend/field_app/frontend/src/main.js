@@ -6,7 +6,7 @@ import { CccdError, parseCccd } from "./cccd.js";
 import * as store from "./db.js";
 import { normalise, readQr } from "./image.js";
 import { BUILD, pull, push, refreshBootstrap } from "./sync.js";
-import { bytes, esc, fold, vnDate } from "./text.js";
+import { bytes, esc, fold, vietnamToday, vnDate } from "./text.js";
 
 const view = document.getElementById("view");
 const net = document.getElementById("net");
@@ -340,7 +340,7 @@ async function fillFromCard(event) {
   const texts = await readQr(file);
   for (const text of texts) {
     try {
-      const card = parseCccd(text, boot.cccd_rules, new Date().toISOString().slice(0, 10));
+      const card = parseCccd(text, boot.cccd_rules, vietnamToday());
       for (const key of ["full_name", "id_number", "birth_date", "gender", "address"]) document.getElementById(key).value = card[key];
       document.getElementById("cccd_qr").value = text;
       message("flash", `Đã đọc căn cước của ${card.full_name}.`);

@@ -7,6 +7,13 @@ export function fold(text) {
 
 const VIETNAM = new Intl.DateTimeFormat("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric" });
 
+const ISO_IN_VIETNAM = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" });
+
+/** Today's date in Vietnam, "YYYY-MM-DD" (a card issued today is not "in the future" at 6 am). */
+export function vietnamToday() {
+  return ISO_IN_VIETNAM.format(new Date());
+}
+
 /** dd/mm/yyyy from an ISO date (as it is) or an instant (its date in Vietnam). */
 export function vnDate(value) {
   if (!value) return "—";
