@@ -7,6 +7,7 @@ import asyncio
 import socket
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ def create(base: str, device: Device, data: bytes) -> str:
         headers={**device.tus, "Upload-Length": str(len(data)), "Upload-Metadata": metadata(data)},
     )
     assert response.status_code == 201, response.text
-    return str(response.headers["location"])
+    return urljoin(base, response.headers["location"])  # relative, as tus 1.0 allows
 
 
 def stall(port: int, url: str, device: Device, data: bytes, sent: int) -> socket.socket:
