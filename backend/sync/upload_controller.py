@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime
 from email.utils import format_datetime
@@ -128,8 +129,11 @@ class UploadController(Controller):
                     device, state.id, 0, request.stream(), request.headers.get("upload-checksum")
                 )
             except AppError:
-                # The answer carries no Location: nobody could resume this upload.
-                await uploads.terminate(device, state.id)
+                # The answer carries no Location: nobody could resume this upload. A refused
+                # blob (a checksum that does not match) is already gone: the refusal is the
+                # answer, not the terminate's not_found.
+                with contextlib.suppress(AppError):
+                    await uploads.terminate(device, state.id)
                 raise
         # Relative (tus 1.0 clients resolve it against the address they posted to), so it holds
         # whatever address and proxy the device reached the server through.

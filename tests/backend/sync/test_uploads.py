@@ -345,6 +345,30 @@ async def test_creation_with_upload__the_first_bytes_travel_with_the_creation(
     assert await blobs.read(sha(partial)) == partial
 
 
+async def test_creation_with_upload__of_bytes_that_do_not_match_says_checksum_mismatch(
+    client: httpx.AsyncClient, device: Device
+) -> None:
+    """A whole scan in the creation whose bytes are not the announced hash (damaged on the
+    device): the answer is the refusal, not the not_found of the upload it already dropped."""
+    data = scan(13)
+    damaged = bytearray(data)
+    damaged[len(damaged) // 2] ^= 0xFF
+
+    response = await client.post(
+        "/api/v1/uploads",
+        content=bytes(damaged),
+        headers={
+            **device.tus,
+            **OFFSET_STREAM,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": metadata(data),
+        },
+    )
+
+    assert_problem(response, 422, "checksum_mismatch")
+    assert "location" not in response.headers
+
+
 async def test_received_but_not_stored__the_next_head_stores_it_and_answers_complete(
     client: httpx.AsyncClient, device: Device, app: object
 ) -> None:
