@@ -147,11 +147,10 @@ class ServerProcess:
     """``luudong serve`` on a fixed port that can be killed (SIGKILL) and started again."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env = env
         self.cwd = cwd
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        # Where it is reached, unless a test puts a proxy in front and says so itself.
-        self.env = {"PUBLIC_URL": self.base, **env}
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
@@ -159,7 +158,8 @@ class ServerProcess:
         with (self.cwd / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(
                 [str(Path(sys.executable).parent / "luudong"), "serve", "--port", str(self.port)],
-                env=self.env,
+                # Reached at its own address, unless a test puts a proxy in front and says so.
+                env={"PUBLIC_URL": self.base, **self.env},
                 cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
