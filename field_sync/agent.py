@@ -88,7 +88,10 @@ class Agent:
             report.blocked[batch.id] = exc
 
     def _push_batch(self, batch: SealedBatch, report: PushReport) -> None:
-        chunk = int(self.outbox.get("chunk_bytes", "131072") or 131072)
+        # The chunk size the link last carried well, else the server's advice (bootstrap).
+        chunk = int(
+            self.outbox.get("chunk_learned") or self.outbox.get("chunk_bytes", "131072") or 131072
+        )
         for _ in range(3):
             accepted = self.server.submit(batch.manifest)
             self.outbox.mark_batch(batch.id, "accepted")
@@ -128,41 +131,68 @@ class Agent:
         progress = _SharedProgress(self.progress, total)
         lock = threading.Lock()
 
-        def create(blob: PendingBlob) -> str:
-            url = self.server.create_upload(blob.sha256, blob.size, blob.media_type)
+        learned = [chunk]
+        with_body = [True]
+
+        def create(blob: PendingBlob, stats: UploadStats) -> tuple[str, int]:
+            """The upload, created with its first chunk (the whole scan when it fits): one
+            request instead of two. A creation cut mid-body cannot be resumed, so after the
+            first such cut this push creates its uploads empty and sends by PATCH alone."""
+            if not with_body[0]:
+                url, offset = self.server.create_upload(blob.sha256, blob.size, blob.media_type), 0
+            else:
+                with open(blob.path, "rb") as handle:
+                    first = handle.read(min(chunk, blob.size))
+                url, offset = self.server.create_with_upload(
+                    blob.sha256, blob.size, blob.media_type, first
+                )
+                stats.bytes_sent += len(first)
+                if offset == 0:
+                    with_body[0] = False
+                    stats.failures += 1
+                    stats.bytes_unkept += len(first)
             with lock:
                 self.outbox.remember_upload(blob.sha256, url)
-            return url
+            if offset:
+                stats.chunks += 1
+                progress.for_blob(blob.sha256)(offset)
+            return url, offset
 
         def send(blob: PendingBlob) -> UploadStats:
             stats = UploadStats()
             url, start = blob.upload_url, None
+            # A remembered upload is asked where it stands (HEAD) only when there is one.
             if url is None or self.server.offset(url) is None:
-                url, start = create(blob), 0
+                url, start = create(blob, stats)
             for attempt in range(2):
                 try:
-                    self.server.upload(
-                        url,
-                        blob.path,
-                        blob.size,
-                        chunk=chunk,
-                        stats=stats,
-                        start=start,
-                        on_progress=progress.for_blob(blob.sha256),
+                    learned.append(
+                        self.server.upload(
+                            url,
+                            blob.path,
+                            blob.size,
+                            chunk=chunk,
+                            stats=stats,
+                            start=start,
+                            on_progress=progress.for_blob(blob.sha256),
+                        )
                     )
                 except ProblemError as exc:
                     if exc.status != 404 or attempt:
                         raise
-                    url, start = create(blob), 0
+                    url, start = create(blob, stats)
                 else:
                     break
             with lock:
                 self.outbox.remember_upload(blob.sha256, url, uploaded=True)
             return stats
 
-        with ThreadPoolExecutor(PARALLEL_UPLOADS) as pool:
-            for future in as_completed([pool.submit(send, blob) for blob in blobs]):
-                report.upload.add(future.result())
+        try:
+            with ThreadPoolExecutor(PARALLEL_UPLOADS) as pool:
+                for future in as_completed([pool.submit(send, blob) for blob in blobs]):
+                    report.upload.add(future.result())
+        finally:
+            self.outbox.set(chunk_learned=str(learned[-1]))
 
     def reconcile(self) -> None:
         """Settle batches the server committed though this device never heard the answer."""
