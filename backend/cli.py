@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -30,6 +30,9 @@ from backend.settings import Settings, SettingsError, blob_store
 from backend.wiring import TABLES, Services
 from schemas.accounts import Role, UserCreate
 from schemas.reports import GroupBy, TimelinessReport
+
+if TYPE_CHECKING:
+    from backend.backup import Target
 
 __all__ = ["main"]
 
@@ -187,15 +190,10 @@ def init(
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def backup_command(folder: Path) -> None:
     """Write a backup (database, scans, secret key) into FOLDER; safe while the server runs."""
-    from backend.backup import BackupError, Target, backup, describe
+    from backend.backup import BackupError, backup, describe
 
     settings = _settings()
-    source = Target(
-        settings.database_url,
-        Path(settings.media_root),
-        settings.secret_key,
-        object_store=settings.s3.bucket if settings.s3 else None,
-    )
+    source = _installation(settings)
     try:
         archive, summary = backup(source, folder)
     except (BackupError, OSError, sqlite3.Error) as exc:
@@ -208,7 +206,7 @@ def backup_command(folder: Path) -> None:
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def restore_command(archive: Path) -> None:
     """Restore ARCHIVE into the empty database and media folder the settings name."""
-    from backend.backup import BackupError, Target, describe, key_for_restore, restore
+    from backend.backup import BackupError, describe, key_for_restore, restore
 
     try:
         key = key_for_restore(archive)
@@ -222,12 +220,7 @@ def restore_command(archive: Path) -> None:
     except SettingsError as exc:
         _fail(f"Cấu hình sai: {exc}", status=2)
     key_file = None if own_key else Path(os.environ.get("SECRET_KEY_FILE", "var/secret_key"))
-    target = Target(
-        settings.database_url,
-        Path(settings.media_root),
-        settings.secret_key,
-        object_store=settings.s3.bucket if settings.s3 else None,
-    )
+    target = _installation(settings)
     try:
         summary = restore(archive, target, key_file=key_file)
     except (BackupError, OSError, sqlite3.Error, tarfile.TarError) as exc:
@@ -240,6 +233,18 @@ def restore_command(archive: Path) -> None:
     console.print(f"[green]restored[/green] {describe(summary)}")
     if applied:
         console.print(f"  migrations applied since the backup: {', '.join(applied)}")
+
+
+def _installation(settings: Settings) -> Target:
+    """What a backup holds, or a restore fills, for these settings."""
+    from backend.backup import Target
+
+    return Target(
+        settings.database_url,
+        Path(settings.media_root),
+        settings.secret_key,
+        object_store=settings.s3.bucket if settings.s3 else None,
+    )
 
 
 @main.command("add-commune")

@@ -52,23 +52,28 @@ def scan(seed: int) -> bytes:
     return out.getvalue()
 
 
-def ingest(server: Server, folder: Path, data: bytes) -> float:
-    """One dossier with one scan, end to end; its latency in seconds."""
-    digest = hashlib.sha256(data).hexdigest()
-    path = folder / digest
-    path.write_bytes(data)
-    dossier_id, batch_id = str(ULID()), str(ULID())
-    manifest = msgspec.convert({
-        "batch_id": batch_id,
+def one_dossier(digest: str, size: int) -> BatchManifest:
+    """A batch of one new dossier with one scan (a fresh batch and dossier id)."""
+    return msgspec.convert({
+        "batch_id": str(ULID()),
         "items": [{
-            "type": "dossier", "id": dossier_id, "procedure_code": "1.004873",
+            "type": "dossier", "id": str(ULID()), "procedure_code": PROCEDURE["code"],
             "applicant": {"full_name": "Người thử", "id_number": "022095001234"},
             "consent": True, "captured_at": "2026-03-01T03:00:00Z",
             "documents": [{"key": "to_khai", "sha256": digest, "page": 1,
                            "media_type": "image/jpeg"}],
         }],
-        "blobs": [{"sha256": digest, "size": len(data), "media_type": "image/jpeg"}],
+        "blobs": [{"sha256": digest, "size": size, "media_type": "image/jpeg"}],
     }, BatchManifest)  # fmt: skip
+
+
+def ingest(server: Server, folder: Path, data: bytes) -> float:
+    """One dossier with one scan, end to end; its latency in seconds."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = folder / digest
+    path.write_bytes(data)
+    manifest = one_dossier(digest, len(data))
+    batch_id = manifest.batch_id
     started = time.perf_counter()
     missing = server.submit(manifest).missing_blobs
     if missing:

@@ -25,13 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
-from ulid import ULID
 
-from bench.ingest import PROCEDURE, scan
+from bench.ingest import PROCEDURE, one_dossier, scan
 from bench.setup import admin_headers, scratch_database, scratch_env
 from field_sync.transport import Server, UploadStats
-from schemas.sync import BatchManifest, Outcome
+from schemas.sync import Outcome
 from tests.deploy.proxy import compose_server_block, nginx
 from tests.helpers import ServerProcess, _free_port, redis_server
 
@@ -43,18 +41,8 @@ def push(
     digest = hashlib.sha256(data).hexdigest()
     path = folder / digest
     path.write_bytes(data)
-    batch_id = str(ULID())
-    manifest = msgspec.convert({
-        "batch_id": batch_id,
-        "items": [{
-            "type": "dossier", "id": str(ULID()), "procedure_code": PROCEDURE["code"],
-            "applicant": {"full_name": "Hộ gia đình", "id_number": "022095001234"},
-            "consent": True, "captured_at": "2026-03-01T03:00:00Z",
-            "documents": [{"key": "to_khai", "sha256": digest, "page": 1,
-                           "media_type": "image/jpeg"}],
-        }],
-        "blobs": [{"sha256": digest, "size": len(data), "media_type": "image/jpeg"}],
-    }, BatchManifest)  # fmt: skip
+    manifest = one_dossier(digest, len(data))
+    batch_id = manifest.batch_id
     start.wait()
     began = time.perf_counter()
     if server.submit(manifest).missing_blobs:

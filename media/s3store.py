@@ -15,7 +15,6 @@ miss; tus upload parts stay on the receiving host's disk until the upload is com
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import time
@@ -29,9 +28,9 @@ import obstore
 from obstore.exceptions import NotFoundError
 from obstore.store import S3Store
 
-from media.errors import BlobNotFoundError, ChecksumMismatchError, TooLargeError
+from media.errors import BlobNotFoundError
 from media.failpoints import failpoint
-from media.store import CHUNK, BlobInfo, check_sha256
+from media.store import CHUNK, BlobInfo, check_sha256, spool
 
 __all__ = ["S3BlobStore"]
 
@@ -87,21 +86,9 @@ class S3BlobStore:
             check_sha256(expected_sha256)
         await aiofiles.os.makedirs(self._scratch, exist_ok=True)
         temp = self._scratch / f"{secrets.token_hex(16)}.part"
-        digest = hashlib.sha256()
-        size = 0
         try:
-            async with aiofiles.open(temp, "wb") as handle:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise TooLargeError(f"over the limit of {max_bytes} bytes")
-                    digest.update(chunk)
-                    await handle.write(chunk)
-            sha256 = digest.hexdigest()
-            if expected_sha256 is not None and sha256 != expected_sha256:
-                raise ChecksumMismatchError(
-                    f"content hashes to {sha256}, not the announced {expected_sha256}"
-                )
+            # Not fsynced: the scratch file is read back at once, and the put is what lasts.
+            sha256, size = await spool(chunks, temp, expected_sha256, max_bytes, durable=False)
             if await self.exists(sha256):
                 return BlobInfo(sha256=sha256, size=size, created=False)
             failpoint("store.before_rename")

@@ -33,6 +33,7 @@ __all__ = [
     "LocalBlobStore",
     "check_sha256",
     "fsync_dir",
+    "spool",
     "write_atomically",
 ]
 
@@ -128,23 +129,8 @@ class LocalBlobStore:
             check_sha256(expected_sha256)
         await aiofiles.os.makedirs(self._tmp, exist_ok=True)
         temp = self._tmp / f"{secrets.token_hex(16)}.part"
-        digest = hashlib.sha256()
-        size = 0
         try:
-            async with aiofiles.open(temp, "wb") as handle:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise TooLargeError(f"over the limit of {max_bytes} bytes")
-                    digest.update(chunk)
-                    await handle.write(chunk)
-                await handle.flush()
-                os.fsync(handle.fileno())
-            sha256 = digest.hexdigest()
-            if expected_sha256 is not None and sha256 != expected_sha256:
-                raise ChecksumMismatchError(
-                    f"content hashes to {sha256}, not the announced {expected_sha256}"
-                )
+            sha256, size = await spool(chunks, temp, expected_sha256, max_bytes, durable=True)
             final = self.path_of(sha256)
             if await aiofiles.os.path.exists(final):
                 return BlobInfo(sha256=sha256, size=size, created=False)
@@ -223,6 +209,37 @@ class LocalBlobStore:
             async with aiofiles.open(probe, "wb") as handle:
                 await handle.write(b"ok")
             await aiofiles.os.remove(probe)
+
+
+async def spool(
+    chunks: AsyncIterable[bytes],
+    temp: Path,
+    expected_sha256: str | None,
+    max_bytes: int | None,
+    *,
+    durable: bool,
+) -> tuple[str, int]:
+    """Write a stream to ``temp``, hashing it on the way; its sha256 and size. Stops at
+    ``max_bytes`` (:class:`TooLargeError`) and refuses another hash than the expected one
+    (:class:`ChecksumMismatchError`); ``durable`` fsyncs the file. The caller removes ``temp``."""
+    digest = hashlib.sha256()
+    size = 0
+    async with aiofiles.open(temp, "wb") as handle:
+        async for chunk in chunks:
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise TooLargeError(f"over the limit of {max_bytes} bytes")
+            digest.update(chunk)
+            await handle.write(chunk)
+        if durable:
+            await handle.flush()
+            os.fsync(handle.fileno())
+    sha256 = digest.hexdigest()
+    if expected_sha256 is not None and sha256 != expected_sha256:
+        raise ChecksumMismatchError(
+            f"content hashes to {sha256}, not the announced {expected_sha256}"
+        )
+    return sha256, size
 
 
 def write_atomically(path: Path, data: bytes) -> None:
