@@ -82,11 +82,9 @@ def _run(work: Callable[[Services], Awaitable[T]]) -> T:
         from backend.web.forms import vietnamese
 
         _fail(f"validation_failed: {vietnamese(exc)}")
-    except (asyncpg.UndefinedTableError, sqlite3.OperationalError) as exc:
-        if "no such table" not in str(exc) and not isinstance(exc, asyncpg.UndefinedTableError):
-            _fail(f"Không mở được cơ sở dữ liệu ({_where(settings)}): {_reason(exc)}")
-        _fail(f"Cơ sở dữ liệu chưa có bảng ({_where(settings)}): chạy luudong migrate trước")
     except (OSError, asyncpg.PostgresError, sqlite3.Error) as exc:
+        if isinstance(exc, asyncpg.UndefinedTableError) or "no such table" in str(exc):
+            _fail(f"Cơ sở dữ liệu chưa có bảng ({_where(settings)}): chạy luudong migrate trước")
         _fail(f"Không mở được cơ sở dữ liệu ({_where(settings)}): {_reason(exc)}")
 
 
