@@ -125,20 +125,21 @@ async def answer_headers(message: Message, scope: Scope) -> None:
         headers["Referrer-Policy"] = "same-origin"
         headers["Content-Security-Policy"] = PAGE_POLICY
     started = state.get("started")
-    took = f"{(time.perf_counter() - started) * 1000:.1f}ms" if started else "-"
+    took = round((time.perf_counter() - started) * 1000, 1) if started else None
     client = scope.get("client")
+    address = client[0] if client else None
     access_log.info(
-        "%s %s %s %s %s",
-        client[0] if client else "-",
+        "%s %s %s %s %sms",
+        address or "-",
         scope.get("method", "-"),
         path,
         message["status"],
-        took,
+        "-" if took is None else took,
         extra={
-            "client": client[0] if client else None,
+            "client": address,
             "method": scope.get("method"),
             "path": path,
             "status": message["status"],
-            "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            "ms": took,
         },
     )
