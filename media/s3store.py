@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ from obstore.store import S3Store
 
 from media.errors import BlobNotFoundError
 from media.failpoints import failpoint
-from media.store import CHUNK, BlobInfo, check_sha256, spool
+from media.store import CHUNK, BlobInfo, SpoolingStore, check_sha256, spool
 
 __all__ = ["S3BlobStore"]
 
@@ -38,7 +37,7 @@ MULTIPART_FROM = 8 * 1024 * 1024
 """Scans at least this large go up as a multipart upload (in parts of this size)."""
 
 
-class S3BlobStore:
+class S3BlobStore(SpoolingStore):
     """Blobs in ``bucket`` under ``prefix``, written through a scratch folder on this host."""
 
     def __init__(
@@ -67,7 +66,7 @@ class S3BlobStore:
             retry_config={"max_retries": 3, "retry_timeout": timedelta(seconds=30)},
             **config,  # type: ignore[arg-type]
         )
-        self._scratch = Path(scratch)
+        self._tmp = Path(scratch)
 
     def key_of(self, sha256: str) -> str:
         """The object key of a blob."""
@@ -84,8 +83,8 @@ class S3BlobStore:
         """Store a stream: hashed into a scratch file, checked, then put whole at its key."""
         if expected_sha256 is not None:
             check_sha256(expected_sha256)
-        await aiofiles.os.makedirs(self._scratch, exist_ok=True)
-        temp = self._scratch / f"{secrets.token_hex(16)}.part"
+        await aiofiles.os.makedirs(self._tmp, exist_ok=True)
+        temp = self._tmp / f"{secrets.token_hex(16)}.part"
         try:
             # Not fsynced: the scratch file is read back at once, and the put is what lasts.
             sha256, size = await spool(chunks, temp, expected_sha256, max_bytes, durable=False)
@@ -105,15 +104,6 @@ class S3BlobStore:
         finally:
             if await aiofiles.os.path.exists(temp):
                 await aiofiles.os.remove(temp)
-
-    async def put(self, data: bytes, *, expected_sha256: str | None = None) -> BlobInfo:
-        """Store bytes held in memory."""
-
-        async def one() -> AsyncIterator[bytes]:
-            for start in range(0, len(data), CHUNK):
-                yield data[start : start + CHUNK]
-
-        return await self.put_stream(one(), expected_sha256=expected_sha256)
 
     async def open(self, sha256: str) -> AsyncIterator[bytes]:
         """The blob's bytes as the store sends them."""
@@ -154,18 +144,6 @@ class S3BlobStore:
             return False
         await obstore.delete_async(self._store, self.key_of(sha256))
         return True
-
-    async def sweep_temporary(self, older_than_s: float = 3600.0) -> int:
-        """Remove scratch files left by a crashed writer; return how many."""
-        if not await aiofiles.os.path.exists(self._scratch):
-            return 0
-        cutoff = time.time() - older_than_s
-        removed = 0
-        for entry in await aiofiles.os.scandir(self._scratch):
-            if entry.name.endswith(".part") and entry.stat().st_mtime < cutoff:
-                await aiofiles.os.remove(entry.path)
-                removed += 1
-        return removed
 
     async def check_writable(self) -> None:
         """Raise unless the bucket takes, returns and drops an object (for ``/ready``)."""

@@ -31,6 +31,7 @@ __all__ = [
     "BlobInfo",
     "BlobStore",
     "LocalBlobStore",
+    "SpoolingStore",
     "check_sha256",
     "fsync_dir",
     "spool",
@@ -104,7 +105,44 @@ class BlobStore(Protocol):
         ...
 
 
-class LocalBlobStore:
+class SpoolingStore:
+    """What every store that writes through a local temporary folder (``_tmp``) shares."""
+
+    _tmp: Path
+
+    async def put_stream(
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        expected_sha256: str | None = None,
+        max_bytes: int | None = None,
+    ) -> BlobInfo:
+        """Each store's own: see :class:`BlobStore`."""
+        raise NotImplementedError
+
+    async def put(self, data: bytes, *, expected_sha256: str | None = None) -> BlobInfo:
+        """Store bytes held in memory."""
+
+        async def one() -> AsyncIterator[bytes]:
+            for start in range(0, len(data), CHUNK):
+                yield data[start : start + CHUNK]
+
+        return await self.put_stream(one(), expected_sha256=expected_sha256)
+
+    async def sweep_temporary(self, older_than_s: float = 3600.0) -> int:
+        """Remove temporary files a crashed writer left; return how many."""
+        if not await aiofiles.os.path.exists(self._tmp):
+            return 0
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for entry in await aiofiles.os.scandir(self._tmp):
+            if entry.name.endswith(".part") and entry.stat().st_mtime < cutoff:
+                await aiofiles.os.remove(entry.path)
+                removed += 1
+        return removed
+
+
+class LocalBlobStore(SpoolingStore):
     """A :class:`BlobStore` on the local filesystem (the embedded default)."""
 
     def __init__(self, root: Path) -> None:
@@ -144,15 +182,6 @@ class LocalBlobStore:
             if await aiofiles.os.path.exists(temp):
                 await aiofiles.os.remove(temp)
 
-    async def put(self, data: bytes, *, expected_sha256: str | None = None) -> BlobInfo:
-        """Store bytes held in memory."""
-
-        async def one() -> AsyncIterator[bytes]:
-            for start in range(0, len(data), CHUNK):
-                yield data[start : start + CHUNK]
-
-        return await self.put_stream(one(), expected_sha256=expected_sha256)
-
     async def open(self, sha256: str) -> AsyncIterator[bytes]:
         """The blob's bytes in chunks of 256 KiB."""
         path = self.path_of(sha256)
@@ -188,18 +217,6 @@ class LocalBlobStore:
         except FileNotFoundError:
             return False
         return True
-
-    async def sweep_temporary(self, older_than_s: float = 3600.0) -> int:
-        """Remove temporary files left by a crashed writer; return how many."""
-        if not await aiofiles.os.path.exists(self._tmp):
-            return 0
-        cutoff = time.time() - older_than_s
-        removed = 0
-        for entry in await aiofiles.os.scandir(self._tmp):
-            if entry.name.endswith(".part") and entry.stat().st_mtime < cutoff:
-                await aiofiles.os.remove(entry.path)
-                removed += 1
-        return removed
 
     async def check_writable(self) -> None:
         """Raise ``OSError`` unless the store's folders take a file now."""
