@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from media import decode_qr
@@ -46,3 +48,20 @@ def test_decode_text__non_utf8_bytes_fall_back_and_say_so() -> None:
     text, encoding = decode_text("Lê Văn Tuâ".encode("cp1258") + b"\xecn")
     assert encoding == "cp1258"
     assert text == "Lê Văn Tuấn"
+
+
+def test_decode__reads_the_same_however_busy_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two-pixel modules read only at full resolution, after the half-scale step has failed.
+    With a clock that leaps ten seconds at every look (a machine under heavy load), the answer
+    is the same: the cascade is bounded by the pixels it scans, not by time."""
+    data = case_image("small_modules", CCCD)
+    calm = decode_qr(data)
+    ticks = iter(range(0, 10**9, 10))
+    monkeypatch.setattr(time, "perf_counter", lambda: float(next(ticks)))
+    monkeypatch.setattr(time, "monotonic", lambda: float(next(ticks)))
+
+    busy = decode_qr(data)
+
+    assert [r.text for r in calm] == [CCCD]
+    assert [(r.text, r.variant) for r in busy] == [(r.text, r.variant) for r in calm]
+    assert calm[0].variant != "reduced", "the case needs a later step of the cascade"
