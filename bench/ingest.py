@@ -52,6 +52,20 @@ def scan(seed: int) -> bytes:
     return out.getvalue()
 
 
+def enrolled_devices(base: str, admin: dict[str, str], count: int) -> list[Server]:
+    """The bench's procedure, one team, and ``count`` field clients enrolled in it."""
+    with httpx.Client(base_url=base, headers=admin, timeout=60) as http:
+        http.post("/api/v1/procedures", json=PROCEDURE).raise_for_status()
+        team = http.post("/api/v1/teams", json={"kind": "roaming", "name": "Tổ 1"}).json()
+        codes = [
+            http.post(f"/api/v1/teams/{team['id']}/enrolment-codes").json()["code"]
+            for _ in range(count)
+        ]
+    return [
+        Server(base, Server(base).enroll(code, f"máy {n}").token) for n, code in enumerate(codes)
+    ]
+
+
 def one_dossier(digest: str, size: int) -> BatchManifest:
     """A batch of one new dossier with one scan (a fresh batch and dossier id)."""
     return msgspec.convert({
@@ -112,17 +126,7 @@ def measure(env: dict[str, str], home: Path, dossiers: int, devices: int) -> dic
     server = ServerProcess(env, home)
     server.start()
     try:
-        with httpx.Client(base_url=server.base, headers=admin) as http:
-            http.post("/api/v1/procedures", json=PROCEDURE).raise_for_status()
-            team = http.post("/api/v1/teams", json={"kind": "roaming", "name": "Tổ 1"}).json()
-            codes = [
-                http.post(f"/api/v1/teams/{team['id']}/enrolment-codes").json()["code"]
-                for _ in range(devices)
-            ]
-        clients = [
-            Server(server.base, Server(server.base).enroll(code, f"máy {n}").token)
-            for n, code in enumerate(codes)
-        ]
+        clients = enrolled_devices(server.base, admin, devices)
         scans = [scan(n) for n in range(dossiers * (devices + 1) + 5)]
         folder = home / "scans"
         folder.mkdir()

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.ingest import PROCEDURE, one_dossier, scan
+from bench.ingest import enrolled_devices, one_dossier, scan
 from bench.setup import admin_headers, scratch_database, scratch_env
 from field_sync.transport import Server, UploadStats
 from schemas.sync import Outcome
@@ -77,17 +77,7 @@ def wave(env: dict[str, str], home: Path, processes: int, devices: int) -> dict[
             server.start()
         base = f"http://127.0.0.1:{proxy_port}"
         try:
-            with httpx.Client(base_url=base, headers=admin, timeout=60) as http:
-                http.post("/api/v1/procedures", json=PROCEDURE).raise_for_status()
-                team = http.post("/api/v1/teams", json={"kind": "roaming", "name": "Tổ"}).json()
-                codes = [
-                    http.post(f"/api/v1/teams/{team['id']}/enrolment-codes").json()["code"]
-                    for _ in range(devices)
-                ]
-            clients = [
-                Server(base, Server(base).enroll(code, f"máy {n}").token)
-                for n, code in enumerate(codes)
-            ]
+            clients = enrolled_devices(base, admin, devices)
             scans = [scan(10_000 + n) for n in range(devices)]
             folder = home / "scans"
             folder.mkdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -17,14 +18,9 @@ PUBLIC = "https://motcua.coto.example.vn"
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=database_url,
-        media_root=tmp_path / "media",
-        secret_key=SECRET,
-        login_attempts_per_minute=1000,
-        public_url=PUBLIC,
-    )
+def settings(settings: Settings) -> Settings:
+    """The suite's settings, with the public address the tests expect."""
+    return replace(settings, public_url=PUBLIC)
 
 
 @pytest.mark.parametrize(

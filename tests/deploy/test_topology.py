@@ -19,10 +19,9 @@ import httpx
 import pytest
 
 from backend.settings import Settings
-from field_sync.capture import capture_dossier
-from field_sync.outbox import Outbox
 from tests.deploy.proxy import compose_server_block, nginx
 from tests.field_sync.test_end_to_end import FIELD_SYNC, PROCEDURE, field_sync, issue
+from tests.field_sync.test_weak_link import capture_offline
 from tests.field_sync.weaklink import WeakLink
 from tests.helpers import (
     ServerProcess,
@@ -32,33 +31,9 @@ from tests.helpers import (
     s3_server,
     server_env,
 )
-from tests.media.imagery import document_photo
 
 pytestmark = [pytest.mark.slow, pytest.mark.db]
 DOSSIERS = 24
-
-
-def capture(home: Path, files: Path) -> int:
-    """``DOSSIERS`` dossiers of two distinct scans each, offline; the bytes to send."""
-    outbox = Outbox(home)
-    try:
-        for n in range(DOSSIERS):
-            scans = []
-            for page in range(2):
-                path = files / f"d{n}p{page}.jpg"
-                path.write_bytes(document_photo(100 + n * 2 + page, size=(1600, 1200), quality=85))
-                scans.append(f"to_khai={path}")
-            capture_dossier(
-                outbox,
-                procedure_code=PROCEDURE["code"],
-                scans=tuple(scans),
-                consent=True,
-                full_name=f"Hộ gia đình số {n}",
-                id_number="022095001234",
-            )
-    finally:
-        outbox.close()
-    return sum(p.stat().st_size for p in (home / "scans").iterdir())
 
 
 @pytest.mark.parametrize("engine_name", ["postgres"])
@@ -92,7 +67,9 @@ async def test_province_topology__cut_link_alternating_processes_one_killed__eac
                 issued = await issue(link.base, staff, team["id"])
                 public = json.loads(issued["qr_payload"])["server"]
                 await asyncio.to_thread(field_sync, home, "enroll", public, issued["code"])
-                payload = await asyncio.to_thread(capture, home, files)
+                payload = await asyncio.to_thread(
+                    capture_offline, home, files, DOSSIERS, 2, size=(1600, 1200), first_seed=100
+                )
                 link.stats.upstream_bytes = link.stats.cuts = 0
                 pushed = await asyncio.to_thread(push_killing, home, servers[0])
                 carried = link.stats.upstream_bytes

@@ -20,15 +20,25 @@ from tests.media.imagery import document_photo
 pytestmark = pytest.mark.slow
 
 
-def capture_twenty(home: Path, files: Path) -> None:
-    """20 dossiers, 3 distinct scans each, captured offline (before any push)."""
+def capture_offline(
+    home: Path,
+    files: Path,
+    dossiers: int = 20,
+    pages: int = 3,
+    *,
+    size: tuple[int, int] = (1200, 900),
+    first_seed: int = 0,
+) -> int:
+    """``dossiers`` dossiers of ``pages`` distinct scans each, captured offline (before any
+    push); the bytes of scans the device then holds."""
     outbox = Outbox(home)
     try:
-        for n in range(20):
+        for n in range(dossiers):
             scans = []
-            for page in range(3):
+            for page in range(pages):
                 path = files / f"d{n}p{page}.jpg"
-                path.write_bytes(document_photo(n * 3 + page, size=(1200, 900), quality=85))
+                seed = first_seed + n * pages + page
+                path.write_bytes(document_photo(seed, size=size, quality=85))
                 scans.append(f"to_khai={path}")
             capture_dossier(
                 outbox,
@@ -40,6 +50,7 @@ def capture_twenty(home: Path, files: Path) -> None:
             )
     finally:
         outbox.close()
+    return sum(p.stat().st_size for p in (home / "scans").iterdir())
 
 
 async def test_push_through_a_cutting_link__every_dossier_once_and_pull_shows_receipts(
@@ -53,7 +64,7 @@ async def test_push_through_a_cutting_link__every_dossier_once_and_pull_shows_re
         with WeakLink(server.port, bytes_per_s=2 * 1024 * 1024, cut_every=128 * 1024) as link:
             code = await issue_code(server.base, staff, team_id)
             await asyncio.to_thread(field_sync, home, "enroll", link.base, code)
-            await asyncio.to_thread(capture_twenty, home, files)
+            await asyncio.to_thread(capture_offline, home, files)
             pushed = json.loads(
                 (await asyncio.to_thread(field_sync, home, "push", "--json")).stdout
             )
