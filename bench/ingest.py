@@ -1,24 +1,41 @@
-"""Ingest throughput end to end on loopback: one dossier with one 250 KB scan per round trip.
+"""Ingest throughput end to end on loopback, against an earlier commit in the same run.
 
-Each ingest is what a device does for a dossier: post the batch manifest, create a tus upload,
-PATCH the scan, commit. ``luudong serve`` (one worker) runs as a real process, on SQLite and on
-PostgreSQL; devices are field-client ``Server`` objects enrolled in one team. It measures one
-device at a time, then 8 devices at once (one thread each), and prints JSON: dossiers per
-second, p50/p99 latency of a whole ingest, and the 8-device throughput as a ratio to one device.
+An ingest is what a field device does for dossiers with one 270 KB scan each, through the
+real protocol: post the batch manifest, upload each scan with tus, commit. ``luudong serve``
+(one worker) runs as a real process on SQLite and on PostgreSQL; the devices are field-client
+``Server`` objects enrolled in one team, one thread each. Every scan is distinct (its bytes
+and so its sha256), every one is verified and checked by the server, every commit is atomic.
 
-    .venv/bin/python -m bench.ingest [--dossiers 40] [--devices 8] [--engines sqlite,postgresql]
+Two builds are measured one after the other in the same run: this checkout, and, with
+``--baseline REV``, the commit ``REV`` (checked out into a temporary worktree; its server, its
+migrations and its request pattern: manifest, tus creation, PATCH, commit). This checkout's
+devices send each scan in its creation request (tus creation-with-upload), as ``field-sync``
+does. Phases: one device, then ``--devices`` at once; batches of 1 and of 10 dossiers.
+
+Prints JSON per engine and build: dossiers/s, p50/p99 latency per batch, server CPU ms per
+dossier (the server process's user+system time), requests per dossier; and the ratios of this
+checkout to the baseline.
+
+    .venv/bin/python -m bench.ingest --baseline db4da56 [--dossiers 40] [--devices 8]
+        [--engines sqlite,postgresql] [--batches 1,10]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import io
 import json
+import os
+import shutil
 import statistics
+import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -37,10 +54,13 @@ PROCEDURE = {
     "code": "1.004873", "name": "Xác nhận tình trạng hôn nhân", "processing_days": 3,
     "documents": [{"key": "to_khai", "name": "Tờ khai", "kind": "original"}],
 }  # fmt: skip
+REPO = Path(__file__).resolve().parent.parent
+GIT = shutil.which("git") or "git"
+CHUNK = 1024 * 1024
 
 
 def scan(seed: int) -> bytes:
-    """A distinct grayscale document JPEG of about 250 KB (2200 px long side)."""
+    """A grayscale document JPEG of about 270 KB (2200 px long side)."""
     page = Image.new("L", (1556, 2200), 245)
     draw = ImageDraw.Draw(page)
     for line in range(60):
@@ -50,6 +70,12 @@ def scan(seed: int) -> bytes:
     out = io.BytesIO()
     page.save(out, "JPEG", quality=88, progressive=True)
     return out.getvalue()
+
+
+def distinct(page: bytes, n: int) -> bytes:
+    """``page`` with a JPEG comment naming ``n``: other bytes, another blob, the same image."""
+    comment = f"scan {n} {ULID()}".encode()
+    return page[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + page[2:]
 
 
 def enrolled_devices(base: str, admin: dict[str, str], count: int) -> list[Server]:
@@ -66,8 +92,8 @@ def enrolled_devices(base: str, admin: dict[str, str], count: int) -> list[Serve
     ]
 
 
-def one_dossier(digest: str, size: int) -> BatchManifest:
-    """A batch of one new dossier with one scan (a fresh batch and dossier id)."""
+def dossier_batch(scans: list[tuple[str, int]]) -> BatchManifest:
+    """A batch of new dossiers, one per ``(sha256, size)`` scan (fresh batch and dossier ids)."""
     return msgspec.convert({
         "batch_id": str(ULID()),
         "items": [{
@@ -76,83 +102,175 @@ def one_dossier(digest: str, size: int) -> BatchManifest:
             "consent": True, "captured_at": "2026-03-01T03:00:00Z",
             "documents": [{"key": "to_khai", "sha256": digest, "page": 1,
                            "media_type": "image/jpeg"}],
-        }],
-        "blobs": [{"sha256": digest, "size": size, "media_type": "image/jpeg"}],
+        } for digest, _ in scans],
+        "blobs": [{"sha256": digest, "size": size, "media_type": "image/jpeg"}
+                  for digest, size in scans],
     }, BatchManifest)  # fmt: skip
 
 
-def ingest(server: Server, folder: Path, data: bytes) -> float:
-    """One dossier with one scan, end to end; its latency in seconds."""
-    digest = hashlib.sha256(data).hexdigest()
-    path = folder / digest
-    path.write_bytes(data)
-    manifest = one_dossier(digest, len(data))
-    batch_id = manifest.batch_id
+def one_dossier(digest: str, size: int) -> BatchManifest:
+    """A batch of one new dossier with one scan."""
+    return dossier_batch([(digest, size)])
+
+
+class Counted:
+    """A device and the requests it sent."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.requests = 0
+        server.http.event_hooks["request"].append(self._count)
+
+    def _count(self, _: httpx.Request) -> None:
+        self.requests += 1
+
+
+def ingest(device: Counted, folder: Path, pages: list[bytes], *, with_upload: bool) -> float:
+    """One batch of dossiers (one scan each), end to end; its latency in seconds."""
+    server = device.server
+    files = []
+    for data in pages:
+        digest = hashlib.sha256(data).hexdigest()
+        (folder / digest).write_bytes(data)
+        files.append((digest, len(data)))
+    manifest = dossier_batch(files)
     started = time.perf_counter()
-    missing = server.submit(manifest).missing_blobs
-    if missing:
-        url = server.create_upload(digest, len(data), "image/jpeg")
-        server.upload(url, path, len(data), chunk=1024 * 1024, stats=UploadStats())
-    result = server.commit(batch_id).results[0]
+    missing = set(server.submit(manifest).missing_blobs)
+    for digest, size in files:
+        if digest not in missing:
+            continue
+        path = folder / digest
+        if with_upload:
+            url, offset = server.create_with_upload(
+                digest, size, "image/jpeg", path.read_bytes()[:CHUNK]
+            )
+        else:
+            url, offset = server.create_upload(digest, size, "image/jpeg"), 0
+        if offset < size:
+            server.upload(url, path, size, chunk=CHUNK, stats=UploadStats(), start=offset)
+    results = server.commit(manifest.batch_id).results
     elapsed = time.perf_counter() - started
-    if result.outcome is not Outcome.accepted:
-        raise RuntimeError(f"ingest not accepted: {result}")
+    if any(r.outcome is not Outcome.accepted for r in results):
+        raise RuntimeError(f"ingest not accepted: {results}")
     return elapsed
 
 
-def summary(latencies: list[float], wall_s: float) -> dict[str, Any]:
-    ordered = sorted(latencies)
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its finished children."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    ticks = sum(int(f) for f in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class Build:
+    """This checkout, or an earlier commit checked out into a worktree."""
+
+    def __init__(self, rev: str | None, home: Path) -> None:
+        self.rev = rev
+        self.name = "current" if rev is None else f"baseline {rev}"
+        self.tree = REPO
+        if rev is not None:
+            self.tree = home / f"tree-{rev}"
+            subprocess.run(
+                [GIT, "-C", str(REPO), "worktree", "add", "--detach", str(self.tree), rev],
+                check=True, capture_output=True,
+            )  # fmt: skip
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        """``env`` with this build's code first on the import path."""
+        return env if self.rev is None else {**env, "PYTHONPATH": str(self.tree)}
+
+    def close(self) -> None:
+        if self.rev is not None:
+            subprocess.run(
+                [GIT, "-C", str(REPO), "worktree", "remove", "--force", str(self.tree)],
+                check=False, capture_output=True,
+            )  # fmt: skip
+
+
+def phase(
+    devices: list[Counted], pid: int, folder: Path, pages: Iterator[bytes], batch: int, rounds: int,
+    *, with_upload: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """Every device ingests ``rounds`` batches of ``batch`` dossiers at once."""
+    lock = threading.Lock()
+
+    def take() -> list[bytes]:
+        with lock:
+            return [next(pages) for _ in range(batch)]
+
+    def run(device: Counted) -> list[float]:
+        return [ingest(device, folder, take(), with_upload=with_upload) for _ in range(rounds)]
+
+    requests_before = sum(d.requests for d in devices)
+    cpu_before = cpu_s(pid)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(devices)) as pool:
+        latencies = sorted(t for run_ in pool.map(run, devices) for t in run_)
+    wall = time.perf_counter() - started
+    cpu = cpu_s(pid) - cpu_before
+    dossiers = len(latencies) * batch
+    requests = sum(d.requests for d in devices) - requests_before
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return {
-        "dossiers": len(ordered),
-        "dossiers_per_s": round(len(ordered) / wall_s, 1),
-        "p50_ms": round(statistics.median(ordered) * 1000, 1),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
+        "dossiers": dossiers,
+        "dossiers_per_s": round(dossiers / wall, 1),
+        "batch_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "batch_p99_ms": round(p99 * 1000, 1),
+        "server_cpu_ms_per_dossier": round(cpu * 1000 / dossiers, 1),
+        "requests_per_dossier": round(requests / dossiers, 2),
     }
 
 
-async def run_engine(engine: str, dossiers: int, devices: int) -> dict[str, Any]:
-    """Scratch server environment on ``engine``, then the measurements."""
-    home = Path(tempfile.mkdtemp(prefix=f"bench-ingest-{engine}-"))
-    if engine == "sqlite":
-        return await asyncio.to_thread(measure, scratch_env(home), home, dossiers, devices)
-    async with scratch_database("bench_ingest") as url:
-        env = scratch_env(home, DATABASE_URL=url)
-        return await asyncio.to_thread(measure, env, home, dossiers, devices)
-
-
-def measure(env: dict[str, str], home: Path, dossiers: int, devices: int) -> dict[str, Any]:
-    """One device, then ``devices`` at once, against a fresh ``luudong serve``."""
+def measure(
+    env: dict[str, str], home: Path, build: Build, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Every phase against a fresh ``luudong serve`` of ``build``."""
+    env = build.env(env)
     admin = admin_headers(env, home)
     server = ServerProcess(env, home)
     server.start()
+    assert server.proc is not None
+    page = scan(1)
+    counter = iter(range(10**9))
+    pages = (distinct(page, n) for n in counter)
+    folder = home / "scans"
+    folder.mkdir(exist_ok=True)
+    report: dict[str, Any] = {}
     try:
-        clients = enrolled_devices(server.base, admin, devices)
-        scans = [scan(n) for n in range(dossiers * (devices + 1) + 5)]
-        folder = home / "scans"
-        folder.mkdir()
+        devices = [Counted(s) for s in enrolled_devices(server.base, admin, args.devices)]
+        with_upload = build.rev is None
         for _ in range(5):  # warm-up
-            ingest(clients[0], folder, scans.pop())
-
-        started = time.perf_counter()
-        one = [ingest(clients[0], folder, scans.pop()) for _ in range(dossiers)]
-        one_device = summary(one, time.perf_counter() - started)
-
-        def device_run(client: Server) -> list[float]:
-            return [ingest(client, folder, scans.pop()) for _ in range(dossiers)]
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(devices) as pool:
-            many = [t for run in pool.map(device_run, clients) for t in run]
-        many_devices = summary(many, time.perf_counter() - started)
-        for client in clients:
-            client.close()
+            ingest(devices[0], folder, [next(pages)], with_upload=with_upload)
+        for batch in args.batches:
+            rounds = max(1, args.dossiers // batch)
+            for group in (devices[:1], devices):
+                report[f"batch_{batch}_devices_{len(group)}"] = phase(
+                    group, server.proc.pid, folder, pages, batch, rounds, with_upload=with_upload
+                )
+        for device in devices:
+            device.server.close()
     finally:
         server.stop()
+    return report
+
+
+async def run_engine(engine: str, build: Build, args: argparse.Namespace) -> dict[str, Any]:
+    """A scratch server environment on ``engine``, then the measurements."""
+    home = Path(tempfile.mkdtemp(prefix=f"bench-ingest-{engine}-"))
+    if engine == "sqlite":
+        return await asyncio.to_thread(measure, scratch_env(home), home, build, args)
+    async with scratch_database("bench_ingest") as url:
+        env = scratch_env(home, DATABASE_URL=url)
+        return await asyncio.to_thread(measure, env, home, build, args)
+
+
+def ratios(current: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float]:
+    """Dossiers/s of this checkout over the baseline's, phase by phase."""
     return {
-        "scan_bytes_median": int(statistics.median(len(s) for s in [scan(0), scan(1), scan(2)])),
-        "one_device": one_device,
-        f"{devices}_devices": many_devices,
-        "throughput_ratio": round(many_devices["dossiers_per_s"] / one_device["dossiers_per_s"], 2),
+        name: round(current[name]["dossiers_per_s"] / baseline[name]["dossiers_per_s"], 2)
+        for name in current
+        if name in baseline
     }
 
 
@@ -161,12 +279,27 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=40, help="per device and phase")
     parser.add_argument("--devices", type=int, default=8)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--batches", default="1,10", type=lambda v: [int(b) for b in v.split(",")])
+    parser.add_argument("--baseline", help="a commit to measure in the same run (git rev)")
     args = parser.parse_args()
-    report = {
-        engine: asyncio.run(run_engine(engine, args.dossiers, args.devices))
-        for engine in args.engines.split(",")
-    }
-    print(json.dumps(report, indent=2))
+    home = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    builds = [Build(None, home)]
+    if args.baseline:
+        builds.insert(0, Build(args.baseline, home))
+    report: dict[str, Any] = {}
+    try:
+        for engine in args.engines.split(","):
+            measured = {b.name: asyncio.run(run_engine(engine, b, args)) for b in builds}
+            report[engine] = measured
+            if args.baseline:
+                report[engine]["current ÷ baseline"] = ratios(
+                    measured["current"], measured[builds[0].name]
+                )
+    finally:
+        for build in builds:
+            with contextlib.suppress(Exception):
+                build.close()
+    print(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -90,20 +90,36 @@ class S3BlobStore(SpoolingStore):
             sha256, size = await spool(chunks, temp, expected_sha256, max_bytes, durable=False)
             if await self.exists(sha256):
                 return BlobInfo(sha256=sha256, size=size, created=False)
-            failpoint("store.before_rename")
-            await obstore.put_async(
-                self._store,
-                self.key_of(sha256),
-                temp,
-                use_multipart=size >= MULTIPART_FROM,
-                chunk_size=MULTIPART_FROM,
-                max_concurrency=2,
-            )
-            failpoint("store.after_rename")
+            await self._put_file(temp, sha256, size)
             return BlobInfo(sha256=sha256, size=size, created=True)
         finally:
             if await aiofiles.os.path.exists(temp):
                 await aiofiles.os.remove(temp)
+
+    async def adopt(self, path: Path, sha256: str) -> BlobInfo:
+        """Put a local file whose hash the caller computed at its key, then remove it."""
+        check_sha256(sha256)
+        try:
+            size = (await aiofiles.os.stat(path)).st_size
+            if await self.exists(sha256):
+                return BlobInfo(sha256=sha256, size=size, created=False)
+            await self._put_file(path, sha256, size)
+            return BlobInfo(sha256=sha256, size=size, created=True)
+        finally:
+            if await aiofiles.os.path.exists(path):
+                await aiofiles.os.remove(path)
+
+    async def _put_file(self, path: Path, sha256: str, size: int) -> None:
+        failpoint("store.before_rename")
+        await obstore.put_async(
+            self._store,
+            self.key_of(sha256),
+            path,
+            use_multipart=size >= MULTIPART_FROM,
+            chunk_size=MULTIPART_FROM,
+            max_concurrency=2,
+        )
+        failpoint("store.after_rename")
 
     async def open(self, sha256: str) -> AsyncIterator[bytes]:
         """The blob's bytes as the store sends them."""

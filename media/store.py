@@ -11,6 +11,8 @@ S3-compatible object storage.
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import hashlib
 import os
 import re
@@ -34,6 +36,7 @@ __all__ = [
     "SpoolingStore",
     "check_sha256",
     "fsync_dir",
+    "read_file",
     "spool",
     "write_atomically",
 ]
@@ -74,6 +77,12 @@ class BlobStore(Protocol):
 
     async def put(self, data: bytes, *, expected_sha256: str | None = None) -> BlobInfo:
         """Store bytes held in memory (small blobs, derived artifacts)."""
+        ...
+
+    async def adopt(self, path: Path, sha256: str) -> BlobInfo:
+        """Take a local file whose sha256 the caller computed (and fsynced, when it must last)
+        into the store as that blob; the file is gone afterwards (moved, or removed when the
+        store already held the bytes)."""
         ...
 
     def open(self, sha256: str) -> AsyncIterator[bytes]:
@@ -175,12 +184,33 @@ class LocalBlobStore(SpoolingStore):
             await aiofiles.os.makedirs(final.parent, exist_ok=True)
             failpoint("store.before_rename")
             await aiofiles.os.replace(temp, final)
-            fsync_dir(final.parent)
+            await asyncio.to_thread(fsync_dir, final.parent)
             failpoint("store.after_rename")
             return BlobInfo(sha256=sha256, size=size, created=True)
         finally:
             if await aiofiles.os.path.exists(temp):
                 await aiofiles.os.remove(temp)
+
+    async def adopt(self, path: Path, sha256: str) -> BlobInfo:
+        """Rename ``path`` into place (same filesystem: ``MEDIA_ROOT``); copy it otherwise."""
+        final = self.path_of(sha256)
+        size = (await aiofiles.os.stat(path)).st_size
+        if await aiofiles.os.path.exists(final):
+            await aiofiles.os.remove(path)
+            return BlobInfo(sha256=sha256, size=size, created=False)
+        await aiofiles.os.makedirs(final.parent, exist_ok=True)
+        failpoint("store.before_rename")
+        try:
+            await aiofiles.os.replace(path, final)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            info = await self.put_stream(read_file(path), expected_sha256=sha256)
+            await aiofiles.os.remove(path)
+            return info
+        await asyncio.to_thread(fsync_dir, final.parent)
+        failpoint("store.after_rename")
+        return BlobInfo(sha256=sha256, size=size, created=True)
 
     async def open(self, sha256: str) -> AsyncIterator[bytes]:
         """The blob's bytes in chunks of 256 KiB."""
@@ -250,13 +280,20 @@ async def spool(
             await handle.write(chunk)
         if durable:
             await handle.flush()
-            os.fsync(handle.fileno())
+            await asyncio.to_thread(os.fsync, handle.fileno())
     sha256 = digest.hexdigest()
     if expected_sha256 is not None and sha256 != expected_sha256:
         raise ChecksumMismatchError(
             f"content hashes to {sha256}, not the announced {expected_sha256}"
         )
     return sha256, size
+
+
+async def read_file(path: Path) -> AsyncIterator[bytes]:
+    """A file's bytes in chunks of 256 KiB."""
+    async with aiofiles.open(path, "rb") as handle:
+        while chunk := await handle.read(CHUNK):
+            yield chunk
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -25,6 +25,7 @@ from backend.app import create_app
 from backend.clock import FrozenClock
 from backend.db.engine import Database
 from backend.db.migrate import apply_pending
+from backend.db.sqlite import QueuedSQLiteEngine
 from backend.settings import Settings
 from backend.wiring import Services
 from tests.helpers import SECRET, Staff, app_client
@@ -158,9 +159,13 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FrozenClock) -> Litestar:
-    """The app under test, on the frozen clock."""
-    return create_app(settings, clock=clock)
+def app(settings: Settings, clock: FrozenClock) -> Iterator[Litestar]:
+    """The app under test, on the frozen clock (its SQLite connections end with the test)."""
+    app = create_app(settings, clock=clock)
+    yield app
+    engine = app.state.services.ctx.db.engine
+    if isinstance(engine, QueuedSQLiteEngine):
+        engine.abandon()
 
 
 @pytest.fixture

@@ -16,9 +16,11 @@ from urllib.parse import unquote, urlsplit
 import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 from piccolo.table import Table
+
+from backend.db.sqlite import QueuedSQLiteEngine
 
 __all__ = ["Database", "is_unique_violation", "postgres_config", "sqlite_path"]
 
@@ -37,7 +39,8 @@ class Database:
     """A Piccolo engine with the service's transaction rules.
 
     SQLite writes take the write lock at ``BEGIN IMMEDIATE`` (a deferred transaction that reads
-    and then writes can fail with ``database is locked`` even with a busy timeout); PostgreSQL
+    and then writes can fail with ``database is locked`` even with a busy timeout), after
+    waiting their turn in the process (:mod:`backend.db.sqlite`); PostgreSQL
     uses its default READ COMMITTED and row locks where ordering matters.
     """
 
@@ -50,7 +53,7 @@ class Database:
             path = sqlite_path(url)
             path.parent.mkdir(parents=True, exist_ok=True)
             self.kind = "sqlite"
-            self.engine = SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+            self.engine = QueuedSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
         else:
             self.kind = "postgres"
             self.engine = PostgresEngine(config=postgres_config(url))
@@ -66,17 +69,18 @@ class Database:
             await self.engine.start_connection_pool(min_size=1, max_size=self.pool_size)
         elif isinstance(self.engine, SQLiteEngine):
             # WAL lets the clerks' reads run while a sync batch commits; it persists in the file.
-            await self.engine._run_in_new_connection("PRAGMA journal_mode=WAL")
+            await self.execute("PRAGMA journal_mode=WAL")
 
     async def stop(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (PostgreSQL) or the connections (SQLite)."""
         if isinstance(self.engine, PostgresEngine):
             await self.engine.close_connection_pool()
+        elif isinstance(self.engine, QueuedSQLiteEngine):
+            await self.engine.close()
 
     def transaction(self) -> Any:
-        """An async context manager for one atomic unit of work (nested calls join it)."""
-        if isinstance(self.engine, SQLiteEngine):
-            return self.engine.transaction(transaction_type=TransactionType.immediate)
+        """An async context manager for one atomic unit of work (nested calls join it); on
+        SQLite a write transaction queued in the process (``backend.db.sqlite``)."""
         return self.engine.transaction()
 
     async def execute(self, sql: str, *args: Any) -> list[dict[str, Any]]:

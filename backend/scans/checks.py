@@ -1,16 +1,17 @@
-"""Whether a stored blob is an acceptable image (checked once, when its upload completes),
-and what the QR codes on it say (read once, when first asked).
+"""Whether a received file is an acceptable image (checked once, when its upload completes),
+and what the QR codes on a stored scan say (read once, when first asked).
 
 The commit of a batch needs the answer for every blob. Checking at upload completion takes that
 work off the end of a push (the device is busy sending its next scan meanwhile), and the answer
-is remembered under the blob's hash and the limits it was checked against, so a commit, a
-retry or another batch naming the same scan never decodes it again.
+is the commune's custody record of the blob (``BlobCustody.refused``), so a commit, a retry or
+another batch naming the same scan never decodes it again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 from backend.clock import local_date
 from backend.context import Context
@@ -25,30 +26,25 @@ __all__ = ["BlobChecks"]
 
 
 class BlobChecks:
-    """``validate_image`` and ``decode_qr`` of stored blobs, remembered by hash."""
+    """``validate_image`` of received files, ``decode_qr`` of stored blobs (remembered)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.cache = DerivedCache(ctx.settings.media_root)
 
-    async def problem(self, sha256: str, media_type: str) -> str | None:
-        """Why the blob is refused (``"code: detail"``), or ``None`` if it is a good image."""
+    async def problem(self, path: Path, media_type: str) -> str | None:
+        """Why the file is refused (``"code: detail"``), or ``None`` if it is a good image; read
+        from disk in a worker thread, never whole in memory."""
         limit = self.ctx.settings.max_blob_bytes
-        key = DerivedCache.key("checked/1", sha256, media_type, str(limit))
-        cached = await self.cache.get("checked", key)
-        if cached is None:
-            data = await self.ctx.blobs.read(sha256)
 
-            def check() -> bytes:
-                try:
-                    validate_image(data, media_type, max_bytes=limit)
-                except MediaError as exc:
-                    return f"{exc.code}: {exc.detail}".encode()
-                return b""
+        def check() -> str | None:
+            try:
+                validate_image(path, media_type, max_bytes=limit)
+            except MediaError as exc:
+                return f"{exc.code}: {exc.detail}"
+            return None
 
-            cached = await asyncio.to_thread(check)
-            await self.cache.put("checked", key, cached)
-        return cached.decode() or None
+        return await asyncio.to_thread(check)
 
     async def qr_texts(self, sha256: str) -> list[str]:
         """The texts of the QR codes on a stored scan."""

@@ -367,9 +367,10 @@ class BatchService:
         inspection = Inspection()
         held = await self.custody.held(commune_code, [b.sha256 for b in manifest.blobs])
         for blob in manifest.blobs:
-            problem = held.get(blob.sha256) or await self.checks.problem(
-                blob.sha256, blob.media_type
-            )
+            if blob.sha256 not in held:
+                raise AppError(ErrorCode.blob_missing, f"Còn tệp chưa tải lên: {blob.sha256}")
+            # The verdict of the check made when the upload completed.
+            problem = held[blob.sha256]
             if problem is not None:
                 inspection.invalid[blob.sha256] = problem
             elif blob.sha256 in cards:

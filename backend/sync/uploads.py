@@ -3,10 +3,12 @@
 A PATCH body is streamed to ``MEDIA_ROOT/uploads/<id>.part`` as it arrives, never held whole.
 The database row's ``offset`` is the authority: it only advances after the bytes are fsynced,
 and a PATCH first cuts the file back to it, so bytes a killed server wrote but never recorded
-are simply sent again. When the last byte arrives the file is copied into the blob store, which
-hashes it on the way and refuses it (before it becomes visible) unless it matches the sha256
-announced in ``Upload-Metadata``; a mismatch discards the upload. A completed upload keeps its
-row until it expires, so a client that lost the last answer reads ``Upload-Offset == length``.
+are simply sent again. One pass per blob: a body sent from the first byte is hashed as it
+arrives (otherwise the part file is read once at the end); unless the hash matches the sha256
+announced in ``Upload-Metadata`` the upload is discarded. The image is checked from the part
+file, the commune's custody recorded with the verdict, and the file renamed into the blob store
+(never copied). A completed upload keeps its row until it expires, so a client that lost the
+last answer reads ``Upload-Offset == length``.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from backend.errors import AppError
 from backend.scans.checks import BlobChecks
 from backend.sync.tables import Upload
 from backend.telemetry import count_upload
-from media.errors import ChecksumMismatchError
 from media.failpoints import failpoint
 from media.images import ACCEPTED_TYPES
 from media.store import check_sha256
@@ -355,24 +356,30 @@ class UploadService:
         return stored
 
     async def _settle(self, device: DevicePrincipal, row: dict[str, Any]) -> UploadState:
-        """The state of ``row``; a received upload whose blob the commune does not hold yet is
-        stored now from its part file, or, if the file is short, moved back to what the file
-        holds. A blob stored for another commune counts for nothing here: only bytes this
-        device sent, hashed by the store, give its commune the blob."""
+        """The state of ``row``; a received upload whose blob the commune does not hold (or
+        holds with its bytes gone) is stored now from its part file, or, if the file is short,
+        moved back to what the file holds. A blob stored for another commune counts for
+        nothing here: only bytes this device sent, hashed here, give its commune the blob."""
         received = row["offset"] == row["length"]
-        if received and await self.custody.held(device.commune_code, [row["sha256"]]):
-            with contextlib.suppress(FileNotFoundError):
-                await aiofiles.os.remove(self._path(row["id"]))
-            return UploadState.of(row, row["offset"], complete=True)
+        path = self._path(row["id"])
+        if received:
+            sha256 = row["sha256"]
+            verdict = await self.custody.held(device.commune_code, [sha256])
+            if sha256 in verdict and (
+                verdict[sha256] is not None or await self.ctx.blobs.exists(sha256)
+            ):
+                with contextlib.suppress(FileNotFoundError):
+                    await aiofiles.os.remove(path)
+                return UploadState.of(row, row["offset"], complete=True)
         try:
-            held = (await aiofiles.os.stat(self._path(row["id"]))).st_size
+            held = (await aiofiles.os.stat(path)).st_size
         except FileNotFoundError:
             held = 0
         if held < row["offset"]:
             # Bytes the offset counts are gone (a disk replaced, a file removed by hand): the
             # device sends again from what is left, never into a hole.
             await aiofiles.os.makedirs(self.folder, exist_ok=True)
-            async with aiofiles.open(self._path(row["id"]), "ab"):
+            async with aiofiles.open(path, "ab"):
                 pass
             await Upload.update({Upload.offset: held}).where(Upload.id == row["id"])
             return UploadState.of(row, held)
@@ -401,6 +408,8 @@ class UploadService:
                 f"Upload-Offset {offset} is not the upload's offset {current.offset}",
             )
         check = _checksum(checksum)
+        # A body from the first byte is hashed as it arrives: the blob's one pass.
+        whole = hashlib.sha256() if offset == 0 else None
         path = self._path(upload_id)
         written = 0
         cut = False
@@ -424,6 +433,8 @@ class UploadService:
                     raise tus_error(ErrorCode.blob_too_large, "PATCH goes beyond Upload-Length")
                 if check is not None:
                     check[1].update(chunk)
+                if whole is not None:
+                    whole.update(chunk)
                 await handle.write(chunk)
                 written += len(chunk)
             await handle.flush()
@@ -451,7 +462,8 @@ class UploadService:
             raise tus_error(ErrorCode.upload_offset_mismatch, "the upload moved meanwhile")
         if new_offset == row["length"]:
             failpoint("upload.before_store")
-            await self._complete(device, UploadState.of(row, new_offset), row["media_type"])
+            digest = whole.hexdigest() if whole is not None and not cut else None
+            await self._complete(device, UploadState.of(row, new_offset), row["media_type"], digest)
             return UploadState.of(row, new_offset, complete=True)
         return UploadState.of(row, new_offset)
 
@@ -482,33 +494,39 @@ class UploadService:
                 with contextlib.suppress(BaseException):
                     await waiting
 
-    async def _complete(self, device: DevicePrincipal, state: UploadState, media_type: str) -> None:
-        """Store a received upload's blob, check the image and give the device's commune
-        custody of it (with the verdict); the part file goes once all that is recorded."""
+    async def _complete(
+        self,
+        device: DevicePrincipal,
+        state: UploadState,
+        media_type: str,
+        digest: str | None = None,
+    ) -> None:
+        """Store a received upload's blob: verify its hash (``digest``, when the body was
+        hashed as it arrived, or one read of the part file), check the image from the file,
+        record the commune's custody with the verdict, then move the file into the store.
+        Custody comes first: it says the bytes were verified, so a kill before the move is
+        settled by moving the part file then (``_settle``)."""
         path = self._path(state.id)
-
-        async def stream() -> AsyncIterator[bytes]:
-            async with aiofiles.open(path, "rb") as handle:
-                while chunk := await handle.read(256 * 1024):
-                    yield chunk
-
-        # One pass: the blob store hashes while it copies and refuses a mismatch before the
-        # blob becomes visible.
-        try:
-            await self.ctx.blobs.put_stream(stream(), expected_sha256=state.sha256)
-        except ChecksumMismatchError as exc:
+        if digest is None:
+            digest = await asyncio.to_thread(_file_sha256, path)
+        if digest != state.sha256:
             await self._discard(state.id)
             raise tus_error(
-                ErrorCode.checksum_mismatch, f"{exc.detail}; the upload was discarded"
-            ) from None
+                ErrorCode.checksum_mismatch,
+                f"content hashes to {digest}, not the announced {state.sha256}; "
+                "the upload was discarded",
+            )
         # Check the image now, while the device sends its next scan, not at the batch's commit;
-        # a refused image's bytes leave the store, its verdict stays with the custody.
-        problem = await self.checks.problem(state.sha256, media_type)
+        # a refused image's bytes never enter the store, its verdict stays with the custody.
+        problem = await self.checks.problem(path, media_type)
         await self.custody.grant(device.commune_code, state.sha256, "upload", refused=problem)
+        if problem is None:
+            await self.ctx.blobs.adopt(path, state.sha256)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                await aiofiles.os.remove(path)
         count_upload(state.length)
         # The row stays until it expires, so a HEAD after a lost answer reads "complete".
-        with contextlib.suppress(FileNotFoundError):
-            await aiofiles.os.remove(path)
 
     async def terminate(self, device: DevicePrincipal, upload_id: str) -> None:
         """Drop an upload and its bytes (tus termination)."""
@@ -542,6 +560,11 @@ class UploadService:
         await Upload.delete().where(Upload.id == upload_id)
         with contextlib.suppress(FileNotFoundError):
             await aiofiles.os.remove(self._path(upload_id))
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _checksum(header: str | None) -> tuple[bytes, Any] | None:

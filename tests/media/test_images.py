@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -86,6 +87,24 @@ def test_validate__corrupt_jpeg_is_corrupt(photo: bytes) -> None:
 
     with pytest.raises(CorruptImageError):
         validate_image(damaged, "image/jpeg")
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+@pytest.mark.parametrize("kept", [0.5, 0.95])
+def test_validate__a_jpeg_cut_short_is_corrupt_even_from_a_file_at_reduced_scale(
+    photo: bytes, tmp_path: Path, progressive: bool, kept: float
+) -> None:
+    """The reduced-scale decode still reads every entropy-coded byte: a cut anywhere shows."""
+    with Image.open(io.BytesIO(photo)) as image:
+        whole = encode(image.convert("L"), "JPEG", quality=80, progressive=progressive)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole[: int(len(whole) * kept)])
+    good = tmp_path / "good.jpg"
+    good.write_bytes(whole)
+
+    assert validate_image(good, "image/jpeg").width == 4000
+    with pytest.raises(CorruptImageError):
+        validate_image(cut, "image/jpeg")
 
 
 def test_validate__declared_type_must_match_the_bytes(photo: bytes) -> None:

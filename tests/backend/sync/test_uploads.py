@@ -10,9 +10,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from backend.app import create_app
 from backend.clock import FrozenClock
+from backend.custody.tables import BlobCustody
 from backend.settings import Settings
 from backend.sync.tables import Upload
 from tests.backend.sync.conftest import (
@@ -268,21 +270,37 @@ async def test_sweep__drops_expired_uploads_and_orphan_parts_and_keeps_live_ones
     assert alive.headers["upload-offset"] == "0"
 
 
-async def test_upload__completion_checks_the_image_once_and_remembers_the_answer(
-    client: httpx.AsyncClient, device: Device, app: object
+async def test_upload__completion_checks_the_image_once_and_the_commit_reads_the_verdict(
+    client: httpx.AsyncClient, device: Device, app: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The check made when an upload completes is recorded with the commune's custody; the
+    commit answers from it and decodes nothing again. A refused image's bytes are not kept."""
     services = app.state.services  # type: ignore[attr-defined]
     good, corrupt = scan(5), b"\xff\xd8\xff" + b"not really a jpeg" * 200
-
     for data in (good, corrupt):
         assert (await upload(client, device, data)).status_code == 204
-    cached = sorted(p.read_bytes() for p in (services.ctx.settings.media_root / "derived" /
-                                             "checked").iterdir())  # fmt: skip
+    verdicts = {
+        row["sha256"]: row["refused"]
+        for row in await BlobCustody.select(BlobCustody.sha256, BlobCustody.refused)
+    }
+    assert verdicts[sha(good)] is None
+    assert verdicts[sha(corrupt)].startswith("image_corrupt: ")
+    assert await services.ctx.blobs.exists(sha(good))
+    assert not await services.ctx.blobs.exists(sha(corrupt))
+    assert not list((services.ctx.settings.media_root / "uploads").glob("*.part"))
 
-    assert len(cached) == 2
-    assert cached[0] == b""
-    assert cached[1].startswith(b"image_corrupt: ")
-    assert await services.batches.checks.problem(sha(good), "image/jpeg") is None
+    def decoded_again(*_: object, **__: object) -> None:
+        raise AssertionError("the commit decoded an image again")
+
+    monkeypatch.setattr("backend.scans.checks.validate_image", decoded_again)
+    body = manifest([new_dossier([good]), new_dossier([corrupt])], [good, corrupt])
+    accepted = await client.post("/api/v1/sync/batches", json=body, headers=device.auth)
+    assert accepted.json()["missing_blobs"] == []
+    committed = await client.post(
+        f"/api/v1/sync/batches/{body['batch_id']}/commit", headers=device.auth
+    )
+    outcomes = [r["outcome"] for r in committed.json()["results"]]
+    assert outcomes == ["accepted", "rejected"]
 
 
 async def test_method_override__post_stands_for_patch_head_and_delete(
