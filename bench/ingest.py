@@ -13,8 +13,9 @@ devices send each scan in its creation request (tus creation-with-upload), as ``
 does. Phases: one device, then ``--devices`` at once; batches of 1 and of 10 dossiers.
 
 Prints JSON per engine and build: dossiers/s, p50/p99 latency per batch, server CPU ms per
-dossier (the server process's user+system time), requests per dossier; and the ratios of this
-checkout to the baseline.
+dossier (the server process's user+system time), requests per dossier; the latency of an
+identical resubmission (a committed batch of one dossier sent again: manifest and commit) and
+the rows it added; and the ratios of this checkout to the baseline.
 
     .venv/bin/python -m bench.ingest --baseline db4da56 [--dossiers 40] [--devices 8]
         [--engines sqlite,postgresql] [--batches 1,10]
@@ -30,6 +31,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import tempfile
@@ -40,6 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import msgspec
 from PIL import Image, ImageDraw
@@ -125,6 +128,10 @@ class Counted:
         self.requests += 1
 
 
+SENT: list[tuple[Counted, BatchManifest]] = []
+"""Every batch committed, for the resubmission phase."""
+
+
 def ingest(device: Counted, folder: Path, pages: list[bytes], *, with_upload: bool) -> float:
     """One batch of dossiers (one scan each), end to end; its latency in seconds."""
     server = device.server
@@ -152,7 +159,51 @@ def ingest(device: Counted, folder: Path, pages: list[bytes], *, with_upload: bo
     elapsed = time.perf_counter() - started
     if any(r.outcome is not Outcome.accepted for r in results):
         raise RuntimeError(f"ingest not accepted: {results}")
+    SENT.append((device, manifest))
     return elapsed
+
+
+def resubmissions(env: dict[str, str], count: int) -> dict[str, Any]:
+    """Committed batches of one dossier sent again whole (manifest, then commit), as a device
+    does when it lost the answer: each pair's latency, and the rows it added (none)."""
+    ones = [(d, m) for d, m in SENT if len(m.items) == 1][-count:]
+    before = row_counts(env)
+    latencies = []
+    for device, manifest in ones:
+        started = time.perf_counter()
+        accepted = device.server.submit(manifest)
+        results = device.server.commit(manifest.batch_id).results
+        latencies.append(time.perf_counter() - started)
+        if accepted.missing_blobs or results[0].outcome is not Outcome.accepted:
+            raise RuntimeError(f"resubmission answered differently: {accepted} {results}")
+    latencies.sort()
+    return {
+        "batches": len(latencies),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2),
+        "requests": 2,
+        "rows_added": {k: row_counts(env)[k] - n for k, n in before.items()},
+    }
+
+
+ROW_TABLES = ("sync_batch", "dossier", "dossier_event", "dossier_document", "upload")
+
+
+def row_counts(env: dict[str, str]) -> dict[str, int]:
+    """Rows in the tables a resubmission could touch."""
+    url = env["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+            return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ROW_TABLES}  # noqa: S608
+
+    async def count() -> dict[str, int]:
+        db = await asyncpg.connect(url)
+        try:
+            return {t: await db.fetchval(f"SELECT count(*) FROM {t}") for t in ROW_TABLES}  # noqa: S608
+        finally:
+            await db.close()
+
+    return asyncio.run(count())
 
 
 def cpu_s(pid: int) -> float:
@@ -227,6 +278,7 @@ def measure(
 ) -> dict[str, Any]:
     """Every phase against a fresh ``luudong serve`` of ``build``."""
     env = build.env(env)
+    SENT.clear()
     admin = admin_headers(env, home)
     server = ServerProcess(env, home)
     server.start()
@@ -248,6 +300,7 @@ def measure(
                 report[f"batch_{batch}_devices_{len(group)}"] = phase(
                     group, server.proc.pid, folder, pages, batch, rounds, with_upload=with_upload
                 )
+        report["identical_resubmission"] = resubmissions(env, args.resubmissions)
         for device in devices:
             device.server.close()
     finally:
@@ -280,6 +333,7 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=8)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--batches", default="1,10", type=lambda v: [int(b) for b in v.split(",")])
+    parser.add_argument("--resubmissions", type=int, default=100)
     parser.add_argument("--baseline", help="a commit to measure in the same run (git rev)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-ingest-"))

@@ -137,7 +137,22 @@ class DossierLifecycle:
         dossier_id: str | None = None,
         capture: FieldCapture | None = None,
     ) -> tuple[wire.Dossier, bool]:
-        """Register a submitted dossier; return it and whether it is new.
+        """Register a submitted dossier (:meth:`register`); return it and whether it is new."""
+        identifier, created = await self.register(
+            commune_code, data, actor, dossier_id=dossier_id, capture=capture
+        )
+        return await self.queries.view_for(commune_code, identifier), created
+
+    async def register(
+        self,
+        commune_code: str,
+        data: wire.DossierCreate,
+        actor: Actor,
+        *,
+        dossier_id: str | None = None,
+        capture: FieldCapture | None = None,
+    ) -> tuple[str, bool]:
+        """Register a submitted dossier; return its id and whether it is new.
 
         The same id with the same content is a duplicate (the existing dossier, nothing new);
         with other content it is a 409 ``dossier_conflict``. ``capture`` records the team and
@@ -168,7 +183,7 @@ class DossierLifecycle:
             )
             if existing is not None:
                 if existing["commune"] == commune_code and existing["content_hash"] == content_hash:
-                    return await self.queries.view_for(commune_code, identifier), False
+                    return identifier, False
                 raise AppError(
                     ErrorCode.dossier_conflict,
                     f"Mã hồ sơ {identifier} đã được dùng cho nội dung khác.",
@@ -240,7 +255,7 @@ class DossierLifecycle:
                 now,
                 capture.payload() if capture else EventPayload(),
             )
-        return await self.queries.view_for(commune_code, identifier), True
+        return identifier, True
 
     async def _add_documents(
         self,

@@ -206,12 +206,16 @@ class BatchService:
         self.uploads = uploads
         self.custody = custody
 
-    async def _missing(self, device: DevicePrincipal, manifest: wire.BatchManifest) -> list[str]:
+    async def _missing(
+        self, device: DevicePrincipal, manifest: wire.BatchManifest
+    ) -> tuple[list[str], dict[str, str | None]]:
         """The manifest's blobs the device's commune does not hold (whatever other communes
         hold), after settling this device's uploads that were received whole but not stored
-        (a server killed at that moment). A held blob whose bytes are gone is missing again;
-        a refused one is not: the commit answers its items with the reason."""
-        held = await self.custody.held(device.commune_code, [b.sha256 for b in manifest.blobs])
+        (a server killed at that moment); and the custody of the held ones, with each image
+        check's verdict. A held blob whose bytes are gone is missing again; a refused one is
+        not: the commit answers its items with the reason."""
+        hashes = [b.sha256 for b in manifest.blobs]
+        held = await self.custody.held(device.commune_code, hashes)
         missing = [
             b.sha256
             for b in manifest.blobs
@@ -219,7 +223,9 @@ class BatchService:
             or (held[b.sha256] is None and not await self.ctx.blobs.exists(b.sha256))
         ]
         settled = await self.uploads.settle_received(device, missing)
-        return [sha for sha in missing if sha not in settled]
+        if settled:
+            held = await self.custody.held(device.commune_code, hashes)
+        return [sha for sha in missing if sha not in settled], held
 
     async def recent(self, commune_code: str, limit: int = 10) -> list[wire.BatchSummary]:
         """The commune's newest batches, committed or still uploading."""
@@ -264,39 +270,46 @@ class BatchService:
         _check_manifest(manifest, self.ctx.settings.max_blob_bytes)
         digest = hashlib.sha256(msgspec.json.encode(manifest)).hexdigest()
         created = False
-        async with self.ctx.db.transaction():
-            row = (
-                await SyncBatch.select(
-                    SyncBatch.device, SyncBatch.manifest_hash, SyncBatch.committed_at
-                )
+
+        def stored() -> Any:
+            return (
+                SyncBatch.select(SyncBatch.device, SyncBatch.manifest_hash, SyncBatch.committed_at)
                 .where(SyncBatch.id == manifest.batch_id)
                 .first()
             )
-            if row is None:
-                await SyncBatch.insert(
-                    SyncBatch(
-                        id=manifest.batch_id,
-                        device=device.device_id,
-                        commune=device.commune_code,
-                        team=device.team_id,
-                        manifest_hash=digest,
-                        manifest=msgspec.to_builtins(manifest),
-                        created_at=self.ctx.clock.now(),
+
+        # A batch sent again (the answer was lost) is read without taking the write lock.
+        row = await stored()
+        if row is None:
+            async with self.ctx.db.transaction():
+                row = await stored()
+                if row is None:
+                    await SyncBatch.insert(
+                        SyncBatch(
+                            id=manifest.batch_id,
+                            device=device.device_id,
+                            commune=device.commune_code,
+                            team=device.team_id,
+                            manifest_hash=digest,
+                            manifest=msgspec.to_builtins(manifest),
+                            created_at=self.ctx.clock.now(),
+                        )
                     )
-                )
-                created = True
-            elif row["device"] != device.device_id or row["manifest_hash"] != digest:
-                raise AppError(
-                    ErrorCode.batch_conflict,
-                    f"Lô {manifest.batch_id} đã được gửi với nội dung khác.",
-                )
-        missing = await self._missing(device, manifest)
+                    created = True
+        if row is not None and (
+            row["device"] != device.device_id or row["manifest_hash"] != digest
+        ):
+            raise AppError(
+                ErrorCode.batch_conflict,
+                f"Lô {manifest.batch_id} đã được gửi với nội dung khác.",
+            )
         committed = row is not None and row["committed_at"] is not None
+        missing = [] if committed else (await self._missing(device, manifest))[0]
         return (
             wire.BatchAccepted(
                 batch_id=manifest.batch_id,
                 state=BatchPhase.committed if committed else BatchPhase.open,
-                missing_blobs=[] if committed else missing,
+                missing_blobs=missing,
                 upload_url="/api/v1/uploads",
             ),
             created,
@@ -319,13 +332,13 @@ class BatchService:
         if row["result"] is not None:
             return msgspec.convert(row["result"], wire.BatchCommitted)
         manifest = msgspec.convert(row["manifest"], wire.BatchManifest)
-        missing = await self._missing(device, manifest)
+        missing, held = await self._missing(device, manifest)
         if missing:
             raise AppError(
                 ErrorCode.blob_missing,
                 f"Còn {len(missing)} tệp chưa tải lên: {', '.join(missing)}",
             )
-        inspection = await self._inspect(device.commune_code, manifest)
+        inspection = await self._inspect(manifest, held)
         team = await Team.select(Team.kind).where(Team.id == device.team_id).first()
         channel = (
             Channel.residential_point
@@ -355,8 +368,11 @@ class BatchService:
         count_batch_items([r.outcome.value for r in results])
         return committed
 
-    async def _inspect(self, commune_code: str, manifest: wire.BatchManifest) -> Inspection:
-        """Validate every image, and read the QR of every ID card scan, before any write."""
+    async def _inspect(
+        self, manifest: wire.BatchManifest, held: dict[str, str | None]
+    ) -> Inspection:
+        """Every image's verdict (``held``: the commune's custody, checked at upload), and the
+        QR of every ID card scan, read before any write."""
         cards = {
             d.sha256
             for item in manifest.items
@@ -365,7 +381,6 @@ class BatchService:
             if d.key == ID_CARD_DOCUMENT
         }
         inspection = Inspection()
-        held = await self.custody.held(commune_code, [b.sha256 for b in manifest.blobs])
         for blob in manifest.blobs:
             if blob.sha256 not in held:
                 raise AppError(ErrorCode.blob_missing, f"Còn tệp chưa tải lên: {blob.sha256}")
@@ -413,7 +428,9 @@ class BatchService:
                     uploaded_at=batch["created_at"],
                 )
                 try:
-                    _, created = await self.lifecycle.create(commune, data, actor, capture=capture)
+                    _, created = await self.lifecycle.register(
+                        commune, data, actor, capture=capture
+                    )
                 except AppError as exc:
                     return _result(
                         index, ItemKind.dossier, item.id, Outcome.conflict, exc.code, exc.detail

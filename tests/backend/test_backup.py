@@ -96,7 +96,8 @@ def test_backup_of_a_running_server_restores_every_dossier_scan_and_token(
     assert "restore_failed" in again.stderr
     with serve(target, tmp_path / "b") as base:
         after = _everything(base, token)
-    assert len(before[0]) == 34, "the demo's dossiers"
+    # The demo's months of history (how many fall on working days depends on today's date).
+    assert len(before[0]) >= 25, "the demo's dossiers"
     assert after == before
     assert after[1:] == (200, 200), "the device's token and the scans work after the restore"
     for shas in after[0].values():

@@ -120,11 +120,21 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         assert await states(page) == ["Chờ gửi"] * 3
         assert await page.locator("#net").inner_text() == "Không có mạng"
 
-        # The link returns: the app sends by itself.
+        # The link returns: the app sends by itself, each scan in its creation request.
+        sent: list[str] = []
+        context.on("request", lambda r: sent.append(f"{r.method} {r.url.removeprefix(base)}"))
         await context.set_offline(False)
         await page.evaluate("window.dispatchEvent(new Event('online'))")
         await expect(page.locator(".dossiers .state.committed")).to_have_count(3, timeout=60_000)
+        first_push = len(sent)
         inbox = (await client.get("/api/v1/dossiers", headers=clerk)).json()
+        first_scans = {
+            document["sha256"]
+            for item in inbox["items"]
+            for document in (
+                await client.get(f"/api/v1/dossiers/{item['id']}", headers=clerk)
+            ).json()["documents"]
+        }
         await shot(page, "app-03-da-gui")
 
         # The clerk receives one and asks for a supplement; the app shows it and sends the page.
@@ -212,6 +222,20 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         "the supplement arrived: received again, with its code, no second receipt"
     )
     assert [d["key"] for d in after["documents"]].count("to_khai") == 2
+    # Every scan is one tus creation; a scan no bigger than one the link already carried whole
+    # rides in it (creation-with-upload), any other goes in one PATCH after it. Nothing is
+    # asked of the server first (no HEAD).
+    store = LocalBlobStore(settings.media_root)
+    tus = [r.split(" ")[0] for r in sent if " /api/v1/uploads" in r]
+    assert set(tus) <= {"POST", "PATCH"}, sent
+    first = tus[: len([r for r in sent[:first_push] if " /api/v1/uploads" in r])]
+    assert first.count("POST") == 3, sent
+    assert first.count("PATCH") <= 3, sent
+    carried = max([await store.size(sha) for sha in first_scans])
+    [supplement] = {d["sha256"] for d in after["documents"]} - first_scans
+    later = tus[len(first) :]
+    expected = ["POST"] if await store.size(supplement) <= carried else ["POST", "PATCH"]
+    assert later == expected, (later, await store.size(supplement), carried)
     assert widths[0] <= widths[1], "no sideways scrolling at 360 px"
     assert unlabelled == {"enrol": [], "capture": [], "dossier": []}
     assert console.errors == []

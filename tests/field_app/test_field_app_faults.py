@@ -74,24 +74,29 @@ async def test_field_app__closed_mid_upload_resumes_and_sends_each_dossier_once(
         server.stop()
     inbox = (await client.get("/api/v1/dossiers", headers=staff["clerk.a"].auth)).json()
     payload = 0
-    uploads: dict[str, int] = {}
+    uploads: dict[str, list[bool]] = {}
     for dossier in inbox["items"]:
         full = (
             await client.get(f"/api/v1/dossiers/{dossier['id']}", headers=staff["clerk.a"].auth)
         ).json()
         for document in full["documents"]:
             payload += await LocalBlobStore(settings.media_root).size(document["sha256"])
-            uploads[document["sha256"]] = await Upload.count().where(
+            rows = await Upload.select(Upload.offset, Upload.length).where(
                 Upload.sha256 == document["sha256"]
             )
+            uploads[document["sha256"]] = sorted(r["offset"] == r["length"] for r in rows)
 
     assert partial > 0
     assert cuts > 0
     assert inbox["total"] == 3
     assert len({d["id"] for d in inbox["items"]}) == 3
-    # The reopened app went on with the upload the closed one began (one tus upload per scan,
-    # resumed from the server's offset), it did not start the scans again.
-    assert set(uploads.values()) == {1}, uploads
+    # The reopened app went on with the upload the closed one began (one tus upload per scan
+    # completed, resumed from the server's offset), it did not start the scans again. A
+    # creation cut mid-body (the scan rides in it) leaves one more that never completes: the
+    # app had no address to resume it by, created the upload again empty, and creates the
+    # next ones empty too (one such cut per upload running at the time: two).
+    assert all(done in ([True], [False, True]) for done in uploads.values()), uploads
+    assert sum(len(done) - 1 for done in uploads.values()) <= 2, uploads
     # What the link carried: the scans, the requests' headers and JSON, and the tail of each
     # cut request that the server did not keep (see docs/field-app.md for the figures).
     assert carried < payload * 2, (carried, payload)

@@ -2,9 +2,10 @@
 
 Runs its own event loop in a thread. Client-to-server bytes pass through a token bucket of
 ``bytes_per_s``; after ``cut_every`` client bytes on one connection, both sides are closed (the
-client sees its request die mid-body and reconnects). With ``rtt_s``, every byte reaches the
-other side half a round trip after it was read, in both directions (a delay line, so the
-bandwidth is unchanged). Counts what it carried.
+client sees its request die mid-body and reconnects). With ``rtt_s``, a new connection carries
+nothing for one round trip (TCP's handshake), and every byte reaches the other side half a
+round trip after it was read, in both directions (a delay line, so the bandwidth is
+unchanged). Counts what it carried.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class WeakLink:
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         self.stats.connections += 1
+        await asyncio.sleep(self.rtt_s)  # SYN, SYN-ACK: the client's first byte waits
         try:
             server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:

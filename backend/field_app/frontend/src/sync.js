@@ -1,7 +1,7 @@
 // Push and pull, with the same protocol as field-sync: reconcile open batches, send sealed ones
 // again with the same id and manifest, seal what is pending; manifest, tus uploads (the stock
 // tus-js-client, resumed from the server's offset after a reload), commit, record results.
-import { Upload } from "tus-js-client";
+import { defaultOptions, Upload } from "tus-js-client";
 import { ulid } from "ulidx";
 import { call, LinkDown, Problem, token } from "./api.js";
 import * as store from "./db.js";
@@ -10,18 +10,42 @@ import * as store from "./db.js";
  * may lack what this one reads, so it is fetched again. */
 export const BUILD = import.meta.url;
 
+/** The largest scan the link last carried whole in one request (0 until one has). A creation
+ * cut mid-body answers no address to resume from, so on a link that cuts, a scan rides in its
+ * creation only once the link has shown it carries that much; and Chromium sends a request cut
+ * on a reused connection a second time by itself, which would leave one more dead upload. */
+const CARRIED = "luudong-link-carries";
+
+function carried() {
+  return Number(localStorage.getItem(CARRIED) ?? 0);
+}
+
 /** Upload one blob with tus, resuming an earlier upload of the same scan if the server has it. */
 async function upload(blob, onProgress) {
   const bearer = await token();
+  let troubled = false;
   return new Promise((resolve, reject) => {
     const task = new Upload(blob.blob, {
       endpoint: "/api/v1/uploads",
       headers: { Authorization: `Bearer ${bearer}` },
       metadata: { sha256: blob.sha256, media_type: blob.media_type },
-      // One PATCH per scan: the server keeps every byte that arrived before a cut, so a
-      // bigger request loses nothing and saves a round trip per chunk.
+      // A scan the link has carried whole rides in its creation request (tus
+      // creation-with-upload): one round trip per scan where each costs most of a second.
+      // Otherwise the upload is created empty and the scan goes in one PATCH: the server keeps
+      // every byte that arrived before a cut, so a bigger request loses nothing.
+      uploadDataDuringCreation: blob.size <= carried(),
       chunkSize: Infinity,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+      onShouldRetry: (error, attempt, options) => {
+        troubled = true;
+        if (!task.url && options.uploadDataDuringCreation) {
+          // A creation cut mid-body: create this upload empty, and the next ones too until a
+          // scan goes through whole again. What the cut creation left on the server expires.
+          options.uploadDataDuringCreation = false;
+          localStorage.setItem(CARRIED, "0");
+        }
+        return defaultOptions.onShouldRetry(error, attempt, options);
+      },
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
       fingerprint: async () => `luudong-${blob.sha256}`,
@@ -31,10 +55,16 @@ async function upload(blob, onProgress) {
         if (!status || status >= 500) reject(new LinkDown("Mất kết nối khi tải ảnh lên."));
         else reject(new Problem(status, "upload_refused", error.originalResponse?.getBody?.() || String(error)));
       },
-      onSuccess: () => resolve(),
+      onSuccess: () => {
+        if (!troubled && carried() < blob.size) localStorage.setItem(CARRIED, String(blob.size));
+        resolve();
+      },
     });
     task.findPreviousUploads().then((previous) => {
-      if (previous.length) task.resumeFromPreviousUpload(previous[0]);
+      if (previous.length) {
+        troubled = true; // a resumed upload says nothing of what one request carries
+        task.resumeFromPreviousUpload(previous[0]);
+      }
       task.start();
     });
   });
