@@ -114,20 +114,21 @@ class WeakLink:
                     up.put_nowait((time.monotonic() + one_way, data))
                     self.stats.upstream_bytes += len(data)
                     self.stats.cuts += 1
-                    await asyncio.sleep(one_way)  # what was on the air still arrives
-                    raise ConnectionResetError("cut")
+                    break
                 await self._throttle(len(data))
                 up.put_nowait((time.monotonic() + one_way, data))
                 carried += len(data)
                 self.stats.upstream_bytes += len(data)
-            await asyncio.sleep(one_way)
-            up.put_nowait((time.monotonic(), None))
+            # The end (or the cut) travels behind the last bytes: what was on the air still
+            # arrives, and the connection closes when its delivery reaches the end.
+            up.put_nowait((time.monotonic() + one_way, None))
+            await asyncio.Event().wait()
 
         async def downstream() -> None:
             while data := await server_r.read(4096):
                 down.put_nowait((time.monotonic() + one_way, data))
-            await asyncio.sleep(one_way)
-            down.put_nowait((time.monotonic(), None))
+            down.put_nowait((time.monotonic() + one_way, None))
+            await asyncio.Event().wait()
 
         tasks = [
             asyncio.ensure_future(upstream()),
