@@ -70,7 +70,9 @@ def rate_limit_middleware(settings: Settings) -> list[DefineMiddleware]:
 
 
 def _limit(kind: str, per_minute: int) -> DefineMiddleware:
-    def applies(request: Request[Any, Any, Any]) -> bool:
+    async def applies(request: Request[Any, Any, Any]) -> bool:
+        # A coroutine: Litestar runs a plain function given here in a worker thread, and this
+        # runs for every request under every limit.
         return bool(request.route_handler.opt.get("rate_limit") == kind)
 
     return RateLimitConfig(

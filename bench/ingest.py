@@ -323,7 +323,7 @@ def ratios(current: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float
     return {
         name: round(current[name]["dossiers_per_s"] / baseline[name]["dossiers_per_s"], 2)
         for name in current
-        if name in baseline
+        if name in baseline and "dossiers_per_s" in current[name]
     }
 
 

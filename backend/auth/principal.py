@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -83,14 +83,15 @@ def device_of(connection: ASGIConnection[Any, Any, Any, Any]) -> DevicePrincipal
 
 def require(
     permission: Permission,
-) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """A guard admitting only staff with ``permission`` (403 ``forbidden`` for the others).
 
     The guard is named after the permission and keeps it in ``permission``, so the
-    authorisation matrix reads every route's rule from the route table.
+    authorisation matrix reads every route's rule from the route table. Guards are coroutines:
+    Litestar runs a plain function given as a guard in a worker thread, on every request.
     """
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not principal_of(connection).can(permission):
             raise AppError(ErrorCode.forbidden, "Vai trò của bạn không được phép thao tác này.")
 
@@ -110,7 +111,9 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return connection.client.host if connection.client else ""
 
 
-def staff_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def staff_only(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """A guard for the staff routes without a permission of their own: a device is refused
     before its body is even read (403), an anonymous caller with 401. Public routes of the
     same controller (``exclude_from_auth``) pass."""
@@ -118,7 +121,9 @@ def staff_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRout
         principal_of(connection)
 
 
-def devices_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def devices_only(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """A guard for the device routes: staff are refused before the body is read (403)."""
     if not handler.opt.get("exclude_from_auth"):
         device_of(connection)

@@ -328,6 +328,14 @@ class BatchService:
 
     async def commit(self, device: DevicePrincipal, batch_id: str) -> wire.BatchCommitted:
         """Create or update every dossier of the batch in one transaction (once)."""
+        done = (
+            await SyncBatch.select(SyncBatch.result)
+            .where((SyncBatch.id == batch_id) & (SyncBatch.device == device.device_id))
+            .first()
+        )
+        if done is not None and done["result"] is not None:
+            # Committed already (the device lost the answer): the stored answer, decoded once.
+            return msgspec.json.decode(_json_bytes(done["result"]), type=wire.BatchCommitted)
         row = await self._batch(device, batch_id)
         if row["result"] is not None:
             return msgspec.convert(row["result"], wire.BatchCommitted)
@@ -576,6 +584,11 @@ def _result(
         code=code.value if code else None,
         detail=detail,
     )
+
+
+def _json_bytes(value: Any) -> bytes | str:
+    """A JSON column's raw value (text on SQLite; already decoded on PostgreSQL's asyncpg)."""
+    return value if isinstance(value, (str, bytes)) else msgspec.json.encode(value)
 
 
 def _check_manifest(manifest: wire.BatchManifest, max_blob_bytes: int) -> None:

@@ -89,9 +89,7 @@ def operations(app: Litestar) -> list[Operation]:
             if handler.handler_name == "options_handler":
                 continue
             permissions = frozenset(
-                g.func.permission
-                for g in handler.resolve_guards()
-                if hasattr(getattr(g, "func", None), "permission")
+                g.permission for g in handler.resolve_guards() if hasattr(g, "permission")
             )
             for method in sorted(handler.http_methods):
                 found.append(
