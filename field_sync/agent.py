@@ -132,13 +132,18 @@ class Agent:
         lock = threading.Lock()
 
         learned = [chunk]
-        with_body = [True]
+        # A creation cut mid-body cannot be resumed (no address came back) and what it carried
+        # is lost, so scans ride in their creation only while the link is clean: the last
+        # upload round had no failure (a new device knows none yet, so it starts without), and
+        # this one has had none so far.
+        with_body = [self.outbox.get("link_clean") == "1"]
+        stats_all: list[UploadStats] = []
 
         def create(blob: PendingBlob, stats: UploadStats) -> tuple[str, int]:
-            """The upload, created with its first chunk (the whole scan when it fits): one
-            request instead of two. A creation cut mid-body cannot be resumed, so after the
-            first such cut this push creates its uploads empty and sends by PATCH alone."""
-            if not with_body[0]:
+            """The upload, created with its first chunk (the whole scan when it fits) while
+            the link is clean: one request instead of two; else created empty, and the scan
+            goes by PATCH, which resumes from the server's offset after a cut."""
+            if not with_body[0] or any(other.failures for other in stats_all):
                 url, offset = self.server.create_upload(blob.sha256, blob.size, blob.media_type), 0
             else:
                 with open(blob.path, "rb") as handle:
@@ -160,6 +165,7 @@ class Agent:
 
         def send(blob: PendingBlob) -> UploadStats:
             stats = UploadStats()
+            stats_all.append(stats)
             url, start = blob.upload_url, None
             # A remembered upload is asked where it stands (HEAD) only when there is one.
             if url is None or self.server.offset(url) is None:
@@ -193,6 +199,9 @@ class Agent:
                     report.upload.add(future.result())
         finally:
             self.outbox.set(chunk_learned=str(learned[-1]))
+            if blobs:
+                clean = not any(stats.failures for stats in stats_all)
+                self.outbox.set(link_clean="1" if clean else "0")
 
     def reconcile(self) -> None:
         """Settle batches the server committed though this device never heard the answer."""

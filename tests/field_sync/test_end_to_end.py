@@ -71,10 +71,12 @@ def kill_during_push(home: Path, delays: tuple[float, ...]) -> None:
         proc.wait()
 
 
-def capture_many(home: Path, files: Path, count: int, size: tuple[int, int]) -> None:
+def capture_many(
+    home: Path, files: Path, count: int, size: tuple[int, int], first_seed: int = 0
+) -> None:
     card = files / "cccd.png"
     card.write_bytes(encode(qr_image(CCCD, scale=6), "PNG"))
-    for n in range(count):
+    for n in range(first_seed, first_seed + count):
         page = files / f"page{n}.jpg"
         page.write_bytes(document_photo(n, size=size, quality=85))
         field_sync(
@@ -112,6 +114,14 @@ async def test_field_sync__enroll_capture_push_receive_pull(
         )
         pulled = await asyncio.to_thread(field_sync, home, "pull")
         again = await asyncio.to_thread(counts, home)
+        # The link carried the first round without a failure: new scans ride in their tus
+        # creation request (creation-with-upload), one request each, no PATCH.
+        log = tmp_path / "server.log"
+        seen = len(log.read_text().splitlines())
+        await asyncio.to_thread(capture_many, home, files, 2, (1600, 1200), 10)
+        later = await asyncio.to_thread(counts, home)
+        lines = log.read_text().splitlines()[seen:]
+        tus = [line.split()[-4] for line in lines if " /api/v1/uploads" in line]
 
     assert pushed["outcomes"] == {"accepted": 3}
     assert inbox["total"] == 3
@@ -119,8 +129,10 @@ async def test_field_sync__enroll_capture_push_receive_pull(
     assert "TEST.07192-260302-0001" in pulled.stdout
     assert "hẹn trả kết quả ngày 05/03/2026" in pulled.stdout
     assert again["batches"] == 0, "nothing is pushed twice"
+    assert later["outcomes"] == {"accepted": 2}
+    assert tus == ["POST", "POST"], lines
     outbox = field_sync(home, "outbox").stdout
-    assert outbox.count("Đã gửi") == 3
+    assert outbox.count("Đã gửi") == 5
 
 
 async def test_field_sync__killed_during_push_then_rerun_gives_every_dossier_once(
