@@ -87,11 +87,8 @@ class S3BlobStore(SpoolingStore):
         temp = self._tmp / f"{secrets.token_hex(16)}.part"
         try:
             # Not fsynced: the scratch file is read back at once, and the put is what lasts.
-            sha256, size = await spool(chunks, temp, expected_sha256, max_bytes, durable=False)
-            if await self.exists(sha256):
-                return BlobInfo(sha256=sha256, size=size, created=False)
-            await self._put_file(temp, sha256, size)
-            return BlobInfo(sha256=sha256, size=size, created=True)
+            sha256, _ = await spool(chunks, temp, expected_sha256, max_bytes, durable=False)
+            return await self.adopt(temp, sha256)
         finally:
             if await aiofiles.os.path.exists(temp):
                 await aiofiles.os.remove(temp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import subprocess
@@ -10,6 +11,7 @@ import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiofiles.os
 import pytest
 
 from media import (
@@ -146,3 +148,32 @@ async def test_sweep_temporary__removes_what_a_crashed_writer_left(tmp_path: Pat
 
     assert await store.sweep_temporary(older_than_s=60) == 1
     assert not stale.exists()
+
+
+async def test_adopt__renames_a_verified_file_in_and_copies_across_filesystems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalBlobStore(tmp_path / "media")
+    first, second = tmp_path / "a.part", tmp_path / "b.part"
+    first.write_bytes(b"one scan")
+    second.write_bytes(b"another scan")
+
+    renamed = await store.adopt(first, hashlib.sha256(b"one scan").hexdigest())
+    again = tmp_path / "c.part"
+    again.write_bytes(b"one scan")
+    kept = await store.adopt(again, renamed.sha256)
+
+    replace = aiofiles.os.replace
+
+    async def other_filesystem(source: Path, target: Path) -> None:
+        if source == second:  # the part file is on another filesystem than the store
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        await replace(source, target)
+
+    monkeypatch.setattr("aiofiles.os.replace", other_filesystem)
+    copied = await store.adopt(second, hashlib.sha256(b"another scan").hexdigest())
+
+    assert (renamed.created, kept.created, copied.created) == (True, False, True)
+    assert store.path_of(renamed.sha256).read_bytes() == b"one scan"
+    assert store.path_of(copied.sha256).read_bytes() == b"another scan"
+    assert [p.exists() for p in (first, again, second)] == [False, False, False]
