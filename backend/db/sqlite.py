@@ -108,7 +108,12 @@ class QueuedSQLiteEngine(SQLiteEngine):
         return current
 
     async def _open(self, here: _Connections, *, reader: bool) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # Its thread must never keep the process alive: one left open (a command that ends
+        # without stopping the app) would hang the interpreter's exit. Committed data is in
+        # the WAL either way.
+        pending._thread.daemon = True
+        connection = await pending
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
         if reader:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -122,3 +125,23 @@ async def test_database_stop__closes_every_connection(tmp_path: Path) -> None:
     await asyncio.sleep(0.1)
 
     assert threading.active_count() <= threads - 2  # the writer's and a reader's thread ended
+
+
+def test_a_connection_left_open__never_keeps_the_process_alive(tmp_path: Path) -> None:
+    """A command that ends without stopping its database still exits (the connections'
+    threads are daemons); before, the interpreter waited for them forever."""
+    script = textwrap.dedent(f"""
+        import asyncio
+        from backend.db.engine import Database
+
+        async def main():
+            db = Database("sqlite:///{tmp_path / "db.sqlite3"}")
+            await db.start()
+            await db.execute("SELECT 1")
+
+        asyncio.run(main())
+    """)
+    finished = subprocess.run(
+        [sys.executable, "-c", script], timeout=30, capture_output=True, text=True, check=False
+    )
+    assert finished.returncode == 0, finished.stderr
