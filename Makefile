@@ -51,6 +51,11 @@ test-deps: system-deps
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends nginx; \
 	fi
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx vie; then \
+		echo "==> installing tesseract-ocr with Vietnamese (Debian packages; the legibility tests read pages)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-vie; \
+	fi
 	@if ! command -v redis-server >/dev/null; then \
 		echo "==> installing redis-server (Debian package; the tests start their own)"; \
 		$(SUDO) apt-get update -qq && \

@@ -2,9 +2,11 @@
 
 The same generated 12-megapixel phone photos as ``bench.normalise`` (a filled-in A4 form with a
 stamp, a signature and a QR code) go through the app's ``normalise`` (``frontend/src/image.js``,
-bundled for the bench with esbuild) and through ``media.normalise``. Prints JSON per mode: the
-median output as a fraction of the raw photo, its size as a ratio to the server's output, the
-time in the browser, and whether ``media.decode_qr`` still reads the page's QR code.
+bundled by ``tests/field_app/normalise_page.py``) and through ``media.normalise``. Prints JSON
+per mode: the median output as a fraction of the raw photo, its size as a ratio to the server's
+output, the time in the browser, whether ``media.decode_qr`` still reads the page's QR code, and
+the points of character accuracy Tesseract loses on it against the raw photo (``bench/legibility.py``).
+``document_jpeg`` is the JPEG a browser that cannot encode WebP sends instead.
 
     .venv/bin/python -m bench.app_normalise [--photos 5]
 """
@@ -14,66 +16,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import io
 import json
 import shutil
 import statistics
-import subprocess
 import tempfile
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import msgspec
+from PIL import Image
 from playwright.async_api import async_playwright
 
-from backend.field_app.controllers import DIST
 from media import decode_qr, normalise
 from schemas.media import NORMALISE
-from tests.media.imagery import document_photo
+from tests.field_app.normalise_page import served
+from tests.media.imagery import document_lines, document_photo
+from tests.media.ocr import character_accuracy as accuracy
+from tests.media.ocr import clean_text
 
 QR = "https://luudong.example/tra-cuu/DEMO.07192-260302-0001?t=Zk3q9"
-PAGE = """<!doctype html><meta charset="utf-8"><script type="module">
-import { normalise } from "./image.js";
-window.run = async (b64, mode, rules) => {
-  const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const started = performance.now();
-  const out = await normalise(new File([raw], "photo.jpg", { type: "image/jpeg" }), mode, rules);
-  const ms = performance.now() - started;
-  const bytes = new Uint8Array(await out.blob.arrayBuffer());
-  let text = ""; for (const b of bytes) text += String.fromCharCode(b);
-  return { ms, data: btoa(text) };
-};
-window.ready = true;
-</script>"""
+DIVISOR, TEXT_BOTTOM = 85, 0.68
+"""About 10-point text, clear of the stamp and the QR code, as in ``bench/legibility.py``."""
+TRUTH = clean_text(" ".join(document_lines(font_divisor=DIVISOR, text_bottom=TEXT_BOTTOM)))
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """No access log on the bench's output."""
-
-
-def bundle(folder: Path) -> None:
-    """``image.js`` and what it imports, as one module the bench page loads."""
-    esbuild = DIST.parent / "node_modules" / ".bin" / "esbuild"
-    subprocess.run(
-        [
-            str(esbuild),
-            "src/image.js",
-            "--bundle",
-            "--format=esm",
-            f"--outfile={folder / 'image.js'}",
-        ],
-        cwd=DIST.parent,
-        check=True,
-        capture_output=True,
-    )
-    (folder / "index.html").write_text(PAGE, encoding="utf-8")
-
-
-async def measure(photos: list[bytes], base: str) -> dict[str, list[dict[str, object]]]:
-    rules = json.loads(
-        json.dumps({"long_side": NORMALISE.long_side, "jpeg_quality": NORMALISE.jpeg_quality})
-    )
+async def measure(photos: list[bytes], url: str) -> dict[str, list[dict[str, object]]]:
+    rules = msgspec.to_builtins(NORMALISE)
+    raw_accuracy = [accuracy(Image.open(io.BytesIO(photo)), TRUTH) for photo in photos]
     results: dict[str, list[dict[str, object]]] = {}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -81,22 +50,29 @@ async def measure(photos: list[bytes], base: str) -> dict[str, list[dict[str, ob
             args=["--no-sandbox", "--disable-background-networking"],
         )
         page = await browser.new_page()
-        await page.goto(f"{base}/index.html")
+        await page.goto(url)
         await page.wait_for_function("window.ready === true")
-        for mode in ("document", "id_card"):
-            for photo in photos:
+        for label, mode, webp in (
+            ("document", "document", True),
+            ("document_jpeg", "document", False),
+            ("id_card", "id_card", True),
+        ):
+            for photo, before in zip(photos, raw_accuracy, strict=True):
                 answer = await page.evaluate(
-                    "([b64, mode, rules]) => window.run(b64, mode, rules)",
-                    [base64.b64encode(photo).decode(), mode, rules],
+                    "([b64, mode, rules, webp]) => window.run(b64, mode, rules, webp)",
+                    [base64.b64encode(photo).decode(), mode, rules, webp],
                 )
                 data = base64.b64decode(answer["data"])
-                results.setdefault(mode, []).append(
+                after = accuracy(Image.open(io.BytesIO(data)), TRUTH)
+                results.setdefault(label, []).append(
                     {
                         "raw": len(photo),
                         "app": len(data),
                         "server": len(normalise(photo, mode).data),  # type: ignore[arg-type]
                         "ms": answer["ms"],
                         "qr": [c.text for c in decode_qr(data)] == [QR],
+                        "points_lost": (before - after) * 100,
+                        "type": Image.open(io.BytesIO(data)).format,
                     }
                 )
         await browser.close()
@@ -107,16 +83,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--photos", type=int, default=5)
     args = parser.parse_args()
-    photos = [document_photo(seed, qr_text=QR) for seed in range(args.photos)]
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        bundle(folder)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            results = asyncio.run(measure(photos, f"http://127.0.0.1:{server.server_port}"))
-        finally:
-            server.shutdown()
+    photos = [
+        document_photo(seed, qr_text=QR, font_divisor=DIVISOR, text_bottom=TEXT_BOTTOM)
+        for seed in range(args.photos)
+    ]
+    with tempfile.TemporaryDirectory() as tmp, served(Path(tmp)) as url:
+        results = asyncio.run(measure(photos, url))
     report: dict[str, object] = {
         "photos": len(photos),
         "raw_median_bytes": int(statistics.median(len(p) for p in photos)),
@@ -134,6 +106,8 @@ def main() -> None:
             ),  # type: ignore[operator]
             "median_ms_in_browser": round(statistics.median(r["ms"] for r in rows), 1),  # type: ignore[misc]
             "qr_readable": f"{sum(bool(r['qr']) for r in rows)}/{len(rows)}",
+            "max_points_lost": round(max(r["points_lost"] for r in rows), 2),  # type: ignore[type-var]
+            "formats": sorted({str(r["type"]) for r in rows}),
         }
     print(json.dumps(report, indent=2))
 

@@ -5,6 +5,11 @@ then streams a 50 MB upload in a single PATCH while sampling the server's reside
 (VmRSS) every few milliseconds. Prints JSON: the baseline, the peak, the growth, and the growth
 as a fraction of the blob (aim: under 20 MB, so nothing is held whole).
 
+The body is not an image, so the server's check stops at its header. What checking a real
+image costs comes after (``image_checks``): the peak resident memory a fresh process gains
+running one ``validate_image`` on a file, for the scans the clients send (a page as
+``media.normalise`` makes it, an ID card) and for raw 12-megapixel photos.
+
     .venv/bin/python -m bench.upload_memory [--megabytes 50]
 """
 
@@ -13,7 +18,10 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import io
 import json
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -21,9 +29,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from PIL import Image
 
 from bench.setup import admin_headers, scratch_env
+from media import normalise
 from tests.helpers import ServerProcess
+from tests.media.imagery import document_photo, encode
 
 CHUNK = 256 * 1024
 
@@ -42,6 +53,48 @@ def _body(size: int, seed: bytes) -> Iterator[bytes]:
         part = block[: min(CHUNK, size - sent)]
         sent += len(part)
         yield part
+
+
+_CHECK = """
+import sys
+from pathlib import Path
+from media import validate_image
+def peak():  # VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec)
+    status = Path("/proc/self/status").read_text().splitlines()
+    return int(next(x for x in status if x.startswith("VmHWM:")).split()[1])
+path, media_type = Path(sys.argv[1]), sys.argv[2]
+before = peak()
+validate_image(path, media_type)
+print(peak() - before)
+"""
+
+
+def image_checks(folder: Path) -> dict[str, dict[str, float]]:
+    """Peak RSS growth of one ``validate_image`` per kind of image, each in a fresh process."""
+    photo = document_photo(1, qr_text="https://luudong.example/tra-cuu/X")
+    with Image.open(io.BytesIO(photo)) as image:
+        progressive = encode(image, "JPEG", quality=95, progressive=True)
+    images = {
+        "document_page_as_sent": normalise(photo, "document"),
+        "id_card_as_sent": normalise(photo, "id_card"),
+    }
+    kinds: dict[str, tuple[bytes, str]] = {
+        name: (result.data, result.facts.media_type) for name, result in images.items()
+    }
+    kinds["raw_photo_12mp_baseline_jpeg"] = (photo, "image/jpeg")
+    kinds["raw_photo_12mp_progressive_jpeg"] = (progressive, "image/jpeg")
+    report = {}
+    for name, (data, media_type) in kinds.items():
+        path = folder / name
+        path.write_bytes(data)
+        grown = subprocess.run(
+            [sys.executable, "-c", _CHECK, str(path), media_type],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        report[name] = {"bytes": len(data), "check_rss_growth_mb": round(int(grown) / 1024, 1)}
+    return report
 
 
 def main() -> None:
@@ -113,6 +166,7 @@ def main() -> None:
                 "growth_fraction_of_blob": round(growth_mb / args.megabytes, 3),
                 "upload_seconds": round(elapsed, 2),
                 "throughput_mb_s": round(args.megabytes / elapsed, 1),
+                "image_checks": image_checks(home),
             },
             indent=2,
         )

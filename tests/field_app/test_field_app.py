@@ -128,13 +128,16 @@ async def test_field_app__enrol_capture_offline_reopen_sync_and_send_a_supplemen
         await expect(page.locator(".dossiers .state.committed")).to_have_count(3, timeout=60_000)
         first_push = len(sent)
         inbox = (await client.get("/api/v1/dossiers", headers=clerk)).json()
-        first_scans = {
-            document["sha256"]
+        documents = [
+            document
             for item in inbox["items"]
             for document in (
                 await client.get(f"/api/v1/dossiers/{item['id']}", headers=clerk)
             ).json()["documents"]
-        }
+        ]
+        first_scans = {document["sha256"] for document in documents}
+        # Pages go as WebP from a browser that encodes it (schemas/media.py).
+        assert {document["media_type"] for document in documents} == {"image/webp"}
         await shot(page, "app-03-da-gui")
 
         # The clerk receives one and asks for a supplement; the app shows it and sends the page.

@@ -43,7 +43,8 @@ async def test_field_app__closed_mid_upload_resumes_and_sends_each_dossier_once(
     server = ServerProcess(server_env(settings), tmp_path)
     server.start()
     try:
-        with WeakLink(server.port, bytes_per_s=48 * 1024, cut_every=96 * 1024) as link:
+        # Cut every 40 KiB: each page (a WebP of about 70 KB) is cut at least once.
+        with WeakLink(server.port, bytes_per_s=24 * 1024, cut_every=40 * 1024) as link:
             async with async_playwright() as playwright:
                 context = await open_app(playwright, profile)
                 page = context.pages[0] if context.pages else await context.new_page()

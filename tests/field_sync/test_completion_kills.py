@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from backend.settings import Settings
+from field_sync.outbox import Outbox
 from media.failpoints import POINTS
 from media.store import LocalBlobStore
 from tests.backend.sync.conftest import sha
@@ -46,6 +47,11 @@ async def test_server_killed_during_completion__the_next_push_finishes_without_r
         )  # fmt: skip
         [scan_file] = list((home / "scans").iterdir())
         size = scan_file.stat().st_size
+        # A link that last carried 16 KiB at a time: the page (a WebP of about 70 KB) goes in
+        # several PATCHes, so what a kill makes the device send again is measured against it.
+        box = Outbox(home)
+        box.set(chunk_learned=str(16 * 1024))
+        box.close()
         killed = await asyncio.to_thread(field_sync, home, "--retries", "1", "push", check=False)
         assert server.proc is not None
         assert server.proc.wait(timeout=30) == -9, f"the server died at {point}"
@@ -65,5 +71,5 @@ async def test_server_killed_during_completion__the_next_push_finishes_without_r
     assert held == scan_file.read_bytes()
     # Killed before the offset was recorded, the device sends the last PATCH again; after it,
     # nothing of the scan goes again.
-    bound = 0.6 if point == "upload.before_offset" else 0.1
+    bound = 0.4 if point == "upload.before_offset" else 0.1
     assert resent < bound * size, f"{resent} bytes sent again for a scan of {size}"

@@ -3,18 +3,16 @@ and a supplement brought to the counter filed with its scans."""
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
 
 from backend.wiring import Services
 from tests.field_sync.test_end_to_end import CCCD, PROCEDURE
 from tests.helpers import Browser, Staff
-from tests.media.imagery import document_photo, encode, qr_image
+from tests.media.imagery import document_photo, encode, is_grey, qr_image
 
 FORM = "/ho-so/nhap-tai-quay/"
 KEPT = re.compile(r'name="giu_(\w+)" value="([0-9a-f]{64}:image/\w+)"')
@@ -91,7 +89,7 @@ async def test_counter__a_walk_in_dossier_with_scans_is_received_and_its_receipt
     for ref, raw in zip(found["documents"], pages, strict=False):
         stored = await services.ctx.blobs.read(ref["sha256"])
         assert len(stored) < len(raw) / 3, "normalised as the field clients do"
-        assert Image.open(io.BytesIO(stored)).mode == "L"
+        assert is_grey(stored)
     shown = await clerk.get(location)
     assert "In Giấy tiếp nhận" in shown.text
     receipt = await clerk.get(f"/ho-so/{dossier_id}/in/mau-01")

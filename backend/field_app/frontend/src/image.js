@@ -1,6 +1,8 @@
 // Photos made document-grade on the device before they are queued, with the figures the
 // server's media.normalise uses (bootstrap.normalise): orientation applied (the browser decodes
-// with the photo's EXIF orientation), grayscale, the long side scaled to about 200 dpi, JPEG.
+// with the photo's EXIF orientation), grayscale, the long side scaled to about 200 dpi, then
+// WebP for a mode that has a WebP quality (a page), JPEG otherwise (an ID card). A browser whose
+// canvas cannot encode WebP (Safari hands back a PNG) sends the mode's JPEG instead.
 import jsQR from "jsqr";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
@@ -46,15 +48,22 @@ export function hashBytes(bytes) {
 
 /**
  * A normalised scan: { sha256, size, media_type, blob }. `mode` is "document" or "id_card";
- * `rules` is bootstrap.normalise.
+ * `rules` is bootstrap.normalise. `webp: false` takes the JPEG a browser without a WebP encoder
+ * sends (the bench measures it).
  */
-export async function normalise(file, mode, rules) {
+export async function normalise(file, mode, rules, { webp = true } = {}) {
   const img = await decode(file);
   const { canvas, ctx } = drawn(img, rules.long_side[mode]);
   toGray(ctx, canvas.width, canvas.height);
-  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", rules.jpeg_quality[mode] / 100));
+  const webpQuality = webp ? rules.webp_quality?.[mode] : undefined;
+  let blob = webpQuality ? await encoded(canvas, "image/webp", webpQuality) : null;
+  if (!blob || blob.type !== "image/webp") blob = await encoded(canvas, "image/jpeg", rules.jpeg_quality[mode]);
   const data = new Uint8Array(await blob.arrayBuffer());
-  return { sha256: hashBytes(data), size: data.length, media_type: "image/jpeg", blob };
+  return { sha256: hashBytes(data), size: data.length, media_type: blob.type, blob };
+}
+
+function encoded(canvas, type, quality) {
+  return new Promise((resolve) => canvas.toBlob(resolve, type, quality / 100));
 }
 
 /** The texts of the QR codes in a photo, read on the full-resolution image first, then smaller. */
