@@ -5,7 +5,8 @@ stamp, a signature and a QR code) go through the app's ``normalise`` (``frontend
 bundled by ``tests/field_app/normalise_page.py``) and through ``media.normalise``. Prints JSON
 per mode: the median output as a fraction of the raw photo, its size as a ratio to the server's
 output, the time in the browser, whether ``media.decode_qr`` still reads the page's QR code, and
-the points of character accuracy Tesseract loses on it against the raw photo (``bench/legibility.py``).
+the points of character accuracy Tesseract loses on it against the raw photo
+(``bench/legibility.py``).
 ``document_jpeg`` is the JPEG a browser that cannot encode WebP sends instead.
 
     .venv/bin/python -m bench.app_normalise [--photos 5]

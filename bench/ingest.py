@@ -18,7 +18,7 @@ identical resubmission (a committed batch of one dossier sent again: manifest an
 the rows it added; and the ratios of this checkout to the baseline.
 
     .venv/bin/python -m bench.ingest --baseline db4da56 [--dossiers 40] [--devices 8]
-        [--engines sqlite,postgresql] [--batches 1,10]
+        [--engines sqlite,postgresql] [--batches 1,10] [--scan jpeg|webp]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import os
 import shutil
 import sqlite3
 import statistics
+import struct
 import subprocess
 import tempfile
 import threading
@@ -50,6 +51,8 @@ from ulid import ULID
 
 from bench.setup import admin_headers, scratch_database, scratch_env
 from field_sync.transport import Server, UploadStats
+from media.images import sniff_media_type
+from schemas.media import NORMALISE
 from schemas.sync import BatchManifest, Outcome
 from tests.helpers import ServerProcess
 
@@ -62,22 +65,33 @@ GIT = shutil.which("git") or "git"
 CHUNK = 1024 * 1024
 
 
-def scan(seed: int) -> bytes:
-    """A grayscale document JPEG of about 270 KB (2200 px long side)."""
-    page = Image.new("L", (1556, 2200), 245)
+def scan(seed: int, kind: str = "jpeg") -> bytes:
+    """A grayscale document page: ``jpeg``, a progressive JPEG of about 270 KB (2200 px long
+    side, the aim's scan); ``webp``, a page as the clients send it now (2600 px, WebP at the
+    quality of ``schemas.media.NORMALISE``)."""
+    long_side = 2200 if kind == "jpeg" else NORMALISE.long_side["document"]
+    page = Image.new("L", (long_side * 1556 // 2200, long_side), 245)
     draw = ImageDraw.Draw(page)
     for line in range(60):
-        y = 80 + line * 34
+        y = 80 + line * 34 * long_side // 2200
         draw.text((90, y), f"Dòng {line} của hồ sơ số {seed} " * 4, fill=20)
         draw.line((90, y + 24, 90 + (seed * 37 + line * 53) % 1300, y + 24), fill=90, width=2)
     out = io.BytesIO()
-    page.save(out, "JPEG", quality=88, progressive=True)
+    if kind == "jpeg":
+        page.save(out, "JPEG", quality=88, progressive=True)
+    else:
+        page.save(out, "WEBP", quality=NORMALISE.webp_quality["document"], method=4)
     return out.getvalue()
 
 
 def distinct(page: bytes, n: int) -> bytes:
-    """``page`` with a JPEG comment naming ``n``: other bytes, another blob, the same image."""
+    """``page`` naming ``n`` in a comment (JPEG) or an unknown chunk (WebP, whose RIFF size
+    grows to hold it): other bytes, another blob, the same image."""
     comment = f"scan {n} {ULID()}".encode()
+    if page[:4] == b"RIFF":
+        comment += b" " * (len(comment) % 2)  # chunks are of even length
+        grown = page + b"LDNG" + struct.pack("<I", len(comment)) + comment
+        return grown[:4] + struct.pack("<I", len(grown) - 8) + grown[8:]
     return page[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + page[2:]
 
 
@@ -95,7 +109,7 @@ def enrolled_devices(base: str, admin: dict[str, str], count: int) -> list[Serve
     ]
 
 
-def dossier_batch(scans: list[tuple[str, int]]) -> BatchManifest:
+def dossier_batch(scans: list[tuple[str, int]], media_type: str = "image/jpeg") -> BatchManifest:
     """A batch of new dossiers, one per ``(sha256, size)`` scan (fresh batch and dossier ids)."""
     return msgspec.convert({
         "batch_id": str(ULID()),
@@ -104,9 +118,9 @@ def dossier_batch(scans: list[tuple[str, int]]) -> BatchManifest:
             "applicant": {"full_name": "Người thử", "id_number": "022095001234"},
             "consent": True, "captured_at": "2026-03-01T03:00:00Z",
             "documents": [{"key": "to_khai", "sha256": digest, "page": 1,
-                           "media_type": "image/jpeg"}],
+                           "media_type": media_type}],
         } for digest, _ in scans],
-        "blobs": [{"sha256": digest, "size": size, "media_type": "image/jpeg"}
+        "blobs": [{"sha256": digest, "size": size, "media_type": media_type}
                   for digest, size in scans],
     }, BatchManifest)  # fmt: skip
 
@@ -140,7 +154,8 @@ def ingest(device: Counted, folder: Path, pages: list[bytes], *, with_upload: bo
         digest = hashlib.sha256(data).hexdigest()
         (folder / digest).write_bytes(data)
         files.append((digest, len(data)))
-    manifest = dossier_batch(files)
+    media_type = sniff_media_type(pages[0]) or "image/jpeg"
+    manifest = dossier_batch(files, media_type)
     started = time.perf_counter()
     missing = set(server.submit(manifest).missing_blobs)
     for digest, size in files:
@@ -149,10 +164,10 @@ def ingest(device: Counted, folder: Path, pages: list[bytes], *, with_upload: bo
         path = folder / digest
         if with_upload:
             url, offset = server.create_with_upload(
-                digest, size, "image/jpeg", path.read_bytes()[:CHUNK]
+                digest, size, media_type, path.read_bytes()[:CHUNK]
             )
         else:
-            url, offset = server.create_upload(digest, size, "image/jpeg"), 0
+            url, offset = server.create_upload(digest, size, media_type), 0
         if offset < size:
             server.upload(url, path, size, chunk=CHUNK, stats=UploadStats(), start=offset)
     results = server.commit(manifest.batch_id).results
@@ -283,7 +298,7 @@ def measure(
     server = ServerProcess(env, home)
     server.start()
     assert server.proc is not None
-    page = scan(1)
+    page = scan(1, args.scan)
     counter = iter(range(10**9))
     pages = (distinct(page, n) for n in counter)
     folder = home / "scans"
@@ -335,6 +350,10 @@ def main() -> None:
     parser.add_argument("--batches", default="1,10", type=lambda v: [int(b) for b in v.split(",")])
     parser.add_argument("--resubmissions", type=int, default=100)
     parser.add_argument("--baseline", help="a commit to measure in the same run (git rev)")
+    parser.add_argument(
+        "--scan", choices=("jpeg", "webp"), default="jpeg",
+        help="the aim's 270 KB progressive JPEG, or a page as the clients send it now",
+    )  # fmt: skip
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     builds = [Build(None, home)]

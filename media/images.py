@@ -2,7 +2,7 @@
 
 Pure functions over bytes. Pillow reads the header lazily, so the pixel limit is checked before
 any pixel is decoded; ``DecompressionBombWarning`` is turned into an error; a decode of every
-byte then proves the image is not truncated. WebP is decoded by libvips (pyvips) at an eighth of
+byte then proves the image is not truncated. A WebP is checked by libvips (pyvips) at an eighth of
 its size: Pillow reads WebP only through libwebp's animation decoder, whose full-size canvases
 took 80 MB and 50 ms for one 2600-pixel page, against 5 MB and 20 ms (``docs/performance.md``).
 """
@@ -14,7 +14,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyvips
 from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
@@ -106,6 +106,27 @@ def open_checked(
 ) -> Image.Image:
     """Open ``data`` (bytes, or a file read lazily from disk) after every check that needs no
     pixel decode; the image is not loaded."""
+    declared, _ = _envelope(data, declared_type, max_bytes)
+    source = data if isinstance(data, Path) else io.BytesIO(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(source, formats=[ACCEPTED_TYPES[declared]])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise TooManyPixelsError(str(exc)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise CorruptImageError(f"not a readable {declared} image: {exc}") from None
+    try:
+        _check_pixels(image.width, image.height, max_pixels)
+    except TooManyPixelsError:
+        image.close()
+        raise
+    return image
+
+
+def _envelope(data: bytes | Path, declared_type: str, max_bytes: int) -> tuple[str, int]:
+    """The declared type (accepted, and what the magic bytes say) and the size (within
+    ``max_bytes``), read without opening the image."""
     declared = declared_type.split(";")[0].strip().lower()
     if declared not in ACCEPTED_TYPES:
         raise UnsupportedMediaTypeError(f"media type {declared_type!r} is not accepted")
@@ -122,22 +143,14 @@ def open_checked(
         raise MediaTypeMismatchError(
             f"declared {declared}, but the bytes are {sniffed or 'unknown'}"
         )
-    source = data if isinstance(data, Path) else io.BytesIO(data)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(source, formats=[ACCEPTED_TYPES[declared]])
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise TooManyPixelsError(str(exc)) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise CorruptImageError(f"not a readable {declared} image: {exc}") from None
-    width, height = image.size
+    return declared, size
+
+
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
     if width <= 0 or height <= 0 or width * height > max_pixels:
-        image.close()
         raise TooManyPixelsError(
             f"{width}x{height} pixels is over the limit of {max_pixels} pixels"
         )
-    return image
 
 
 def validate_image(
@@ -150,32 +163,31 @@ def validate_image(
     """Check a blob completely: type, size, header pixel count, then a decode of every byte.
 
     A JPEG is decoded at an eighth of its size (libjpeg's DCT scaling) and a WebP likewise
-    (libwebp decodes every macroblock, libvips keeps an eighth of the rows): every entropy-coded
-    byte is still read and checked, but far fewer pixels are made and held. Other formats are
-    decoded whole. ``data`` may be a file, read from disk as the decoder goes.
+    (by libvips: libwebp decodes every macroblock, an eighth of the rows is kept): every
+    entropy-coded byte is still read and checked, but far fewer pixels are made and held.
+    Other formats are decoded whole. ``data`` may be a file, read from disk as the decoder goes.
     """
+    if _envelope(data, declared_type, max_bytes)[0] == "image/webp":
+        return _validate_webp(data, max_pixels)
     image = open_checked(data, declared_type, max_bytes=max_bytes, max_pixels=max_pixels)
     with image:
-        width, height, mode, fmt = image.width, image.height, image.mode, image.format or ""
-        if fmt != "WEBP":
-            if fmt == "JPEG":
-                image.draft(None, (max(1, width // 8), max(1, height // 8)))
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("error", Image.DecompressionBombWarning)
-                    image.load()
-            except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
-                raise CorruptImageError(f"the image does not decode completely: {exc}") from None
-    if fmt == "WEBP":
-        _decode_webp_reduced(data)
-    return ImageFacts(
-        media_type=declared_type.split(";")[0].strip().lower(),
-        format=fmt,
-        width=width,
-        height=height,
-        mode=mode,
-        size=data.stat().st_size if isinstance(data, Path) else len(data),
-    )
+        width, height, mode = image.width, image.height, image.mode
+        if image.format == "JPEG":
+            image.draft(None, (max(1, width // 8), max(1, height // 8)))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image.load()
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
+            raise CorruptImageError(f"the image does not decode completely: {exc}") from None
+        return ImageFacts(
+            media_type=declared_type.split(";")[0].strip().lower(),
+            format=image.format or "",
+            width=width,
+            height=height,
+            mode=mode,
+            size=data.stat().st_size if isinstance(data, Path) else len(data),
+        )
 
 
 @functools.cache
@@ -186,18 +198,32 @@ def _set_up_vips() -> None:
     pyvips.concurrency_set(1)
 
 
-def _decode_webp_reduced(data: bytes | Path) -> None:
-    """Decode a WebP (already checked by its header) at an eighth of its size, streaming."""
+def _validate_webp(data: bytes | Path, max_pixels: int) -> ImageFacts:
+    """A WebP checked by libvips alone: its header's pixel count, then a decode of every
+    macroblock at an eighth of the size, streaming. (Pillow would open it through libwebp's
+    animation decoder, which sets up two full-size canvases before anything is asked.)"""
     _set_up_vips()
-    options = {"scale": 0.125, "fail": True, "access": "sequential"}
-    try:
+
+    def opened(**options: object) -> Any:
         if isinstance(data, Path):
-            reduced = pyvips.Image.new_from_file(str(data), **options)
-        else:
-            reduced = pyvips.Image.new_from_buffer(data, "", **options)
-        reduced.avg()  # pulls every row through the decoder
+            return pyvips.Image.new_from_file(str(data), **options)
+        return pyvips.Image.new_from_buffer(data, "", **options)
+
+    try:
+        header = opened()  # reads the header only
+        width, height, bands = header.width, header.height, header.bands
+        _check_pixels(width, height, max_pixels)
+        opened(scale=0.125, fail=True, access="sequential").avg()  # pulls every row through
     except pyvips.Error as exc:
         raise CorruptImageError(f"the image does not decode completely: {exc}") from None
+    return ImageFacts(
+        media_type="image/webp",
+        format="WEBP",
+        width=width,
+        height=height,
+        mode="RGBA" if bands == 4 else "RGB",
+        size=data.stat().st_size if isinstance(data, Path) else len(data),
+    )
 
 
 # --- normalisation ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import math
 import random
 import zlib
 from collections.abc import Callable
+from statistics import NormalDist
 
 import segno
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
@@ -21,6 +22,7 @@ __all__ = [
     "document_lines",
     "document_photo",
     "encode",
+    "gaussian_noise",
     "is_grey",
     "qr_image",
     "vietnamese_strings",
@@ -56,6 +58,15 @@ def qr_image(text: str, *, scale: int = 6, eci: bool = False, border: int = 4) -
     out = io.BytesIO()
     code.save(out, kind="png", scale=scale, border=border)
     return Image.open(io.BytesIO(out.getvalue())).convert("L")
+
+
+def gaussian_noise(size: tuple[int, int], sigma: float, rng: random.Random) -> Image.Image:
+    """Grey noise around 128 with a normal spread of ``sigma``, drawn from ``rng``: the same
+    for the same seed whatever ran before (Pillow's ``effect_noise`` draws from C's ``rand``,
+    which every earlier call moves on)."""
+    normal = NormalDist(128, sigma)
+    table = [max(0, min(255, round(normal.inv_cdf((u + 0.5) / 256)))) for u in range(256)]
+    return Image.frombytes("L", size, rng.randbytes(size[0] * size[1])).point(table)
 
 
 def is_grey(data: bytes, tolerance: int = 2) -> bool:
@@ -116,7 +127,7 @@ def document_photo(
     light = Image.linear_gradient("L").resize(size).point(lambda v: 190 + v // 4)
     photo = ImageChops.multiply(photo, Image.merge("RGB", (light, light, light)))
     # Sensor noise, per channel, as a phone camera leaves it at indoor light.
-    noise = Image.merge("RGB", [Image.effect_noise(size, 40 + 8 * i) for i in range(3)])
+    noise = Image.merge("RGB", [gaussian_noise(size, 40 + 8 * i, rng) for i in range(3)])
     photo = Image.blend(photo, ImageChops.multiply(photo, noise), 0.18)
     photo = photo.filter(ImageFilter.GaussianBlur(0.5))
     options: dict[str, object] = {"quality": quality}
@@ -270,7 +281,7 @@ def _case_builders(text: str) -> dict[str, Callable[[], bytes]]:
     faint = rng.randint(8, 20)
 
     def noisy(image: Image.Image, sigma: int) -> Image.Image:
-        noise = Image.effect_noise(image.size, sigma)
+        noise = gaussian_noise(image.size, sigma, rng)
         return ImageChops.add(image, noise, scale=1.0, offset=-128)
 
     return {
