@@ -1,4 +1,5 @@
-"""QR and barcode decoding with zbar (through pyzbar's ctypes bindings), correct and robust.
+"""QR and barcode decoding with zxing-cpp and zbar (through pyzbar's ctypes bindings), correct
+and robust.
 
 Correct: zbar guesses the text encoding of QR byte segments and turns short Vietnamese UTF-8
 into Shift-JIS or Latin-1 mojibake. Its binary mode (``ZBAR_CFG_BINARY``, value 4, which
@@ -87,19 +88,9 @@ def _zxing(gray: Image.Image) -> Found:
     reduced scales itself), with the payloads' raw bytes."""
     found: Found = []
     for code in zxingcpp.read_barcodes(gray, formats=_ZXING_FORMATS):
-        corners = code.position
-        xs = [
-            corners.top_left.x,
-            corners.top_right.x,
-            corners.bottom_left.x,
-            corners.bottom_right.x,
-        ]
-        ys = [
-            corners.top_left.y,
-            corners.top_right.y,
-            corners.bottom_left.y,
-            corners.bottom_right.y,
-        ]
+        at = code.position
+        corners = (at.top_left, at.top_right, at.bottom_left, at.bottom_right)
+        xs, ys = [c.x for c in corners], [c.y for c in corners]
         name = _ZXING_NAMES.get(str(code.format), str(code.format))
         found.append((code.bytes, name, (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))))
     return found
