@@ -38,7 +38,7 @@ from tests.media.imagery import document_photo
 CUT = 128 * 1024
 
 
-def _whole_file(base: str, token: str, blobs: list[tuple[str, bytes]], attempts: int) -> dict:
+def _whole_file(base: str, token: str, blobs: list[tuple[str, bytes, str]], attempts: int) -> dict:
     """Upload each file in one PATCH from zero; after a cut, start that file over."""
     import base64
 
@@ -46,11 +46,11 @@ def _whole_file(base: str, token: str, blobs: list[tuple[str, bytes]], attempts:
     started = time.perf_counter()
     auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
     with httpx.Client(base_url=base, timeout=60) as http:
-        for digest, data in blobs:
+        for digest, data, media_type in blobs:
             for _ in range(attempts):
                 meta = ",".join(
                     f"{k} {base64.b64encode(v.encode()).decode()}"
-                    for k, v in (("sha256", digest), ("media_type", "image/jpeg"))
+                    for k, v in (("sha256", digest), ("media_type", media_type))
                 )
                 try:
                     created = http.post(
@@ -108,20 +108,21 @@ def main() -> None:
         enrolled = Server(server.base).enroll(code, "bench")
         outbox = Outbox(home / "device")
         outbox.set(server=server.base, token=enrolled.token, chunk_bytes=str(128 * 1024))
-        blobs: list[tuple[str, bytes]] = []
+        blobs: list[tuple[str, bytes, str]] = []
         for n in range(args.dossiers):
             docs = []
             for page in range(3):
-                scan = normalise(document_photo(1000 + n * 3 + page, quality=95)).data
-                digest = outbox.add_scan(scan, "image/jpeg")
-                blobs.append((digest, scan))
+                page_scan = normalise(document_photo(1000 + n * 3 + page, quality=95))
+                scan, media_type = page_scan.data, page_scan.facts.media_type
+                digest = outbox.add_scan(scan, media_type)
+                blobs.append((digest, scan, media_type))
                 docs.append({"key": "to_khai", "sha256": digest, "page": page + 1})
             outbox.add_dossier(msgspec.convert({
                 "id": str(ULID()), "procedure_code": "1.004873",
                 "applicant": {"full_name": f"Người {n}", "id_number": "022095001234"},
                 "consent": True, "documents": docs, "captured_at": "2026-03-01T03:00:00Z",
             }, NewDossier))  # fmt: skip
-        payload = sum(len(b) for _, b in blobs)
+        payload = sum(len(b) for _, b, _ in blobs)
 
         with WeakLink(server.port, bytes_per_s=bandwidth, cut_every=CUT, rtt_s=args.rtt) as link:
             client = Server(
@@ -156,7 +157,11 @@ def main() -> None:
                     (link.stats.upstream_bytes - payload) / max(1, link.stats.cuts)
                 ),
                 "accepted": sum(r.outcome is Outcome.accepted for r in report.results),
+                "refused_batches": {k: e.code for k, e in report.blocked.items()},
             }
+            if resumable["accepted"] != args.dossiers:
+                accepted = resumable["accepted"]
+                raise SystemExit(f"{accepted} of {args.dossiers} dossiers accepted: {resumable}")
         whole: dict[str, Any] = {}
         if args.whole_file:
             with WeakLink(

@@ -213,6 +213,9 @@ def _validate_webp(data: bytes | Path, max_pixels: int) -> ImageFacts:
         header = opened()  # reads the header only
         width, height, bands = header.width, header.height, header.bands
         _check_pixels(width, height, max_pixels)
+        if "n-pages" in header.get_fields() and header.get("n-pages") > 1:
+            # Only the first frame would be checked and shown: an animation is not a scan.
+            raise UnsupportedMediaTypeError("an animated WebP is not accepted as a scan")
         opened(scale=0.125, fail=True, access="sequential").avg()  # pulls every row through
     except pyvips.Error as exc:
         raise CorruptImageError(f"the image does not decode completely: {exc}") from None

@@ -73,6 +73,13 @@ class WeakLink:
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         self._loop.run_forever()
+        # Stopped: end the connections still open, so no task is left pending at exit.
+        self._server.close()
+        tasks = asyncio.all_tasks(self._loop)
+        for task in tasks:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        self._loop.close()
 
     async def _throttle(self, size: int) -> None:
         # One shared bucket: all connections share the link's bandwidth, like one radio.
@@ -82,6 +89,12 @@ class WeakLink:
         await asyncio.sleep(self._next_send - now)
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        # Cancelled only when the link stops: end quietly (asyncio's stream callback of 3.11
+        # logs a traceback for a connection task that ends cancelled).
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._carry(client_r, client_w)
+
+    async def _carry(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         self.stats.connections += 1
         await asyncio.sleep(self.rtt_s)  # SYN, SYN-ACK: the client's first byte waits
         try:

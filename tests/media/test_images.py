@@ -135,6 +135,18 @@ def test_validate__a_webp_cut_short_is_corrupt_even_from_a_file_at_reduced_scale
         validate_image(bytes(cut), "image/webp")
 
 
+def test_validate__an_animated_webp_is_not_a_scan() -> None:
+    """Only its first frame would be checked and shown to the clerk."""
+    frames = [Image.new("L", (64, 64), level) for level in (0, 255)]
+    out = io.BytesIO()
+    frames[0].save(out, "WEBP", save_all=True, append_images=frames[1:])
+    single = encode(frames[0], "WEBP")
+
+    with pytest.raises(UnsupportedMediaTypeError, match="animated"):
+        validate_image(out.getvalue(), "image/webp")
+    assert validate_image(single, "image/webp").width == 64
+
+
 def test_validate__declared_type_must_match_the_bytes(photo: bytes) -> None:
     with pytest.raises(MediaTypeMismatchError, match="declared image/png"):
         validate_image(photo, "image/png")
