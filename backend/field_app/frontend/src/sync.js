@@ -20,8 +20,15 @@ function carried() {
   return Number(localStorage.getItem(CARRIED) ?? 0);
 }
 
-/** Upload one blob with tus, resuming an earlier upload of the same scan if the server has it. */
-async function upload(blob, onProgress) {
+/** "1" when the last round of uploads had no failure, as field-sync's `link_clean`: a scan rides
+ * in its creation only while the link is clean (the last round had no failure, and this one has
+ * had none so far). On a link that cuts, small scans would otherwise go in creations again as
+ * soon as one went through whole, and each cut creation loses what it carried. */
+const CLEAN = "luudong-link-clean";
+
+/** Upload one blob with tus, resuming an earlier upload of the same scan if the server has it.
+ * ``round`` is shared by the uploads of one push: whether it began clean, and has failed since. */
+async function upload(blob, round, onProgress) {
   const bearer = await token();
   let troubled = false;
   return new Promise((resolve, reject) => {
@@ -33,14 +40,16 @@ async function upload(blob, onProgress) {
       // creation-with-upload): one round trip per scan where each costs most of a second.
       // Otherwise the upload is created empty and the scan goes in one PATCH: the server keeps
       // every byte that arrived before a cut, so a bigger request loses nothing.
-      uploadDataDuringCreation: blob.size <= carried(),
+      uploadDataDuringCreation: round.clean && !round.failed && blob.size <= carried(),
       chunkSize: Infinity,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
       onShouldRetry: (error, attempt, options) => {
         troubled = true;
+        round.failed = true;
         if (!task.url && options.uploadDataDuringCreation) {
           // A creation cut mid-body: create this upload empty, and the next ones too until a
-          // scan goes through whole again. What the cut creation left on the server expires.
+          // round of uploads has gone without a failure and a scan went through whole. What
+          // the cut creation left on the server expires.
           options.uploadDataDuringCreation = false;
           localStorage.setItem(CARRIED, "0");
         }
@@ -51,6 +60,7 @@ async function upload(blob, onProgress) {
       fingerprint: async () => `luudong-${blob.sha256}`,
       onProgress: (sent) => onProgress(sent),
       onError: (error) => {
+        round.failed = true;
         const status = error.originalResponse?.getStatus?.();
         if (!status || status >= 500) reject(new LinkDown("Mất kết nối khi tải ảnh lên."));
         else reject(new Problem(status, "upload_refused", error.originalResponse?.getBody?.() || String(error)));
@@ -84,11 +94,12 @@ async function uploadAll(missing, report) {
     size += blob.size;
   }
   let done = 0;
+  const round = { clean: localStorage.getItem(CLEAN) === "1", failed: false };
   const worker = async () => {
     while (queue.length) {
       const [, sha256] = queue.shift();
       const blob = blobs.get(sha256);
-      await upload(blob, (bytes) => {
+      await upload(blob, round, (bytes) => {
         sent.set(sha256, bytes);
         const total = [...sent.values()].reduce((a, b) => a + b, 0);
         report.progress?.({ done, files: missing.length, sent: total, size });
@@ -99,6 +110,7 @@ async function uploadAll(missing, report) {
   // Both run to their end before a failure is reported, so no upload is left running behind
   // the next push (two PATCHes of one upload would only refuse each other).
   const failed = (await Promise.allSettled([worker(), worker()])).find((r) => r.status === "rejected");
+  if (missing.length) localStorage.setItem(CLEAN, round.failed ? "0" : "1");
   if (failed) throw failed.reason;
 }
 
