@@ -26,6 +26,7 @@ __all__ = ["ENROLMENT_TTL", "DeviceService", "normalise_code"]
 ENROLMENT_TTL = timedelta(hours=24)
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _SEEN_INTERVAL = timedelta(minutes=1)
+"""A device's ``last_seen_at`` is written at most this often."""
 
 _DEVICE_OF_HASH = (
     "SELECT device.id, device.commune, device.team, device.name, device.app_version,"
@@ -34,7 +35,6 @@ _DEVICE_OF_HASH = (
 )
 """Every device request's first statement, written once: Piccolo's query builder spent about
 a millisecond on each (a third of an identical resubmission's time, ``docs/performance.md``)."""
-"""A device's ``last_seen_at`` is written at most this often."""
 
 
 def normalise_code(code: str) -> str:
