@@ -40,22 +40,16 @@ CUT = 128 * 1024
 
 def _whole_file(base: str, token: str, blobs: list[tuple[str, bytes, str]], attempts: int) -> dict:
     """Upload each file in one PATCH from zero; after a cut, start that file over."""
-    import base64
-
     sent = completed = 0
     started = time.perf_counter()
     auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
     with httpx.Client(base_url=base, timeout=60) as http:
         for digest, data, media_type in blobs:
             for _ in range(attempts):
-                meta = ",".join(
-                    f"{k} {base64.b64encode(v.encode()).decode()}"
-                    for k, v in (("sha256", digest), ("media_type", media_type))
-                )
                 try:
                     created = http.post(
                         "/api/v1/uploads",
-                        headers={**auth, "Upload-Length": str(len(data)), "Upload-Metadata": meta},
+                        headers={**auth, **Server.creation_headers(digest, len(data), media_type)},
                     )
                     sent += len(data)
                     done = http.patch(
@@ -160,8 +154,7 @@ def main() -> None:
                 "refused_batches": {k: e.code for k, e in report.blocked.items()},
             }
             if resumable["accepted"] != args.dossiers:
-                accepted = resumable["accepted"]
-                raise SystemExit(f"{accepted} of {args.dossiers} dossiers accepted: {resumable}")
+                raise SystemExit(f"not every dossier was accepted: {resumable}")
         whole: dict[str, Any] = {}
         if args.whole_file:
             with WeakLink(

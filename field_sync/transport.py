@@ -276,7 +276,7 @@ class Server:
 
     def create_upload(self, sha256: str, size: int, media_type: str) -> str:
         """A new tus upload; its URL."""
-        headers = self._creation_headers(sha256, size, media_type)
+        headers = self.creation_headers(sha256, size, media_type)
         response = self._retrying(lambda: self.http.post("/api/v1/uploads", headers=headers))
         if response.status_code != 201:
             raise _problem(response)
@@ -293,7 +293,7 @@ class Server:
         busy server) the upload is created empty and its bytes go by PATCH, which resumes from
         the server's offset. What the cut request left on the server expires there."""
         headers = {
-            **self._creation_headers(sha256, size, media_type),
+            **self.creation_headers(sha256, size, media_type),
             "Content-Type": "application/offset+octet-stream",
         }
         try:
@@ -307,7 +307,9 @@ class Server:
         return response.headers["location"], int(response.headers.get("upload-offset", "0"))
 
     @staticmethod
-    def _creation_headers(sha256: str, size: int, media_type: str) -> dict[str, str]:
+    def creation_headers(sha256: str, size: int, media_type: str) -> dict[str, str]:
+        """The tus creation headers of a scan: its length, and its sha256 and media type in
+        ``Upload-Metadata``."""
         metadata = ",".join(
             f"{k} {base64.b64encode(v.encode()).decode()}"
             for k, v in (("sha256", sha256), ("media_type", media_type))

@@ -22,7 +22,7 @@ from piccolo.table import Table
 
 from backend.db.sqlite import QueuedSQLiteEngine
 
-__all__ = ["Database", "is_unique_violation", "postgres_config", "sqlite_path"]
+__all__ = ["Database", "first_row", "is_unique_violation", "postgres_config", "sqlite_path"]
 
 SQLITE_BUSY_TIMEOUT_S = 15.0
 """How long an SQLite writer waits for the write lock before failing."""
@@ -109,3 +109,11 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
+async def first_row(table: type[Table], sql: str, *args: Any) -> dict[str, Any] | None:
+    """The first row of a statement written once as SQL text both engines accept (``{}``
+    placeholders bound by Piccolo's ``raw``), or ``None``: for the few statements on the hot
+    path, where Piccolo's query builder costs more than the query (``docs/architecture.md``)."""
+    rows = await table.raw(sql, *args)
+    return rows[0] if rows else None

@@ -16,6 +16,7 @@ from backend.auth.principal import DevicePrincipal, Principal
 from backend.auth.secrets import TokenKind, hash_token, new_token
 from backend.communes.tables import Team
 from backend.context import Context
+from backend.db.engine import first_row
 from backend.devices.tables import Device, EnrolmentCode
 from backend.errors import AppError
 from schemas import devices as wire
@@ -163,8 +164,7 @@ class DeviceService:
 
     async def principal_for_token(self, token: str, app_version: str | None) -> DevicePrincipal:
         """The device a bearer token belongs to; a revoked device is told so (401)."""
-        rows = await Device.raw(_DEVICE_OF_HASH, self._hash(token))
-        row = rows[0] if rows else None
+        row = await first_row(Device, _DEVICE_OF_HASH, self._hash(token))
         if row is None:
             raise AppError(ErrorCode.unauthenticated, "Mã truy cập của thiết bị không hợp lệ.")
         if row["revoked_at"] is not None:

@@ -17,6 +17,7 @@ from backend.communes.services import CommuneService
 from backend.communes.tables import Team
 from backend.context import Context
 from backend.custody.services import CustodyService
+from backend.db.engine import first_row
 from backend.dossiers.lifecycle import Actor, DossierLifecycle, FieldCapture
 from backend.dossiers.queries import DossierQueries, standing_of
 from backend.dossiers.tables import Dossier, DossierEvent
@@ -271,15 +272,11 @@ class BatchService:
         digest = hashlib.sha256(msgspec.json.encode(manifest)).hexdigest()
         created = False
 
-        async def stored() -> dict[str, Any] | None:
-            rows = await SyncBatch.raw(_STORED_BATCH, manifest.batch_id)
-            return rows[0] if rows else None
-
         # A batch sent again (the answer was lost) is read without taking the write lock.
-        row = await stored()
+        row = await first_row(SyncBatch, _STORED_BATCH, manifest.batch_id)
         if row is None:
             async with self.ctx.db.transaction():
-                row = await stored()
+                row = await first_row(SyncBatch, _STORED_BATCH, manifest.batch_id)
                 if row is None:
                     await SyncBatch.insert(
                         SyncBatch(
@@ -325,10 +322,10 @@ class BatchService:
 
     async def commit(self, device: DevicePrincipal, batch_id: str) -> wire.BatchCommitted:
         """Create or update every dossier of the batch in one transaction (once)."""
-        done = await SyncBatch.raw(_STORED_RESULT, batch_id, device.device_id)
-        if done and done[0]["result"] is not None:
+        done = await first_row(SyncBatch, _STORED_RESULT, batch_id, device.device_id)
+        if done is not None and done["result"] is not None:
             # Committed already (the device lost the answer): the stored answer, decoded once.
-            return msgspec.json.decode(_json_bytes(done[0]["result"]), type=wire.BatchCommitted)
+            return msgspec.json.decode(_json_bytes(done["result"]), type=wire.BatchCommitted)
         row = await self._batch(device, batch_id)
         if row["result"] is not None:
             return msgspec.convert(row["result"], wire.BatchCommitted)
